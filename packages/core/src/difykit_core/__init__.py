@@ -1,0 +1,112 @@
+"""difykit-core: the sans-IO core of difykit.
+
+Typed models, request builders (:mod:`difykit_core.operations`), SSE decoding, stream reading,
+retry rules and error mapping for Dify's Service API. Nothing here does I/O; the ``difykit``
+(sync) and ``difykit-async`` packages execute the calls. Names are imported on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._call import Call, StreamCall
+    from ._http import FilePart, HttpRequest, HttpResponse
+    from ._json import JsonObject, JsonValue
+    from ._observer import CallInfo, Observer
+    from ._retry import RetryPolicy, next_delay
+    from ._sse import SSEDecoder, ServerSentEvent
+    from ._stream import EventReader, StreamProtocol
+    from .errors import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        DifyError,
+        DifyStreamError,
+        InvalidRequestError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ResponseValidationError,
+        ServerError,
+        StreamInterruptedError,
+    )
+    from .models.files import FileDownload, RemoteFile, UploadedFile
+    from .models.pages import Page
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Call",
+    "CallInfo",
+    "ConflictError",
+    "DifyError",
+    "DifyStreamError",
+    "EventReader",
+    "FileDownload",
+    "FilePart",
+    "HttpRequest",
+    "HttpResponse",
+    "InvalidRequestError",
+    "JsonObject",
+    "JsonValue",
+    "NotFoundError",
+    "Observer",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RemoteFile",
+    "ResponseValidationError",
+    "RetryPolicy",
+    "SSEDecoder",
+    "ServerError",
+    "ServerSentEvent",
+    "StreamCall",
+    "StreamInterruptedError",
+    "StreamProtocol",
+    "UploadedFile",
+    "next_delay",
+]
+
+_ERRORS = ".errors"
+_WHERE: dict[str, str] = {
+    "Call": "._call",
+    "StreamCall": "._call",
+    "FilePart": "._http",
+    "HttpRequest": "._http",
+    "HttpResponse": "._http",
+    "JsonObject": "._json",
+    "JsonValue": "._json",
+    "CallInfo": "._observer",
+    "Observer": "._observer",
+    "RetryPolicy": "._retry",
+    "next_delay": "._retry",
+    "SSEDecoder": "._sse",
+    "ServerSentEvent": "._sse",
+    "EventReader": "._stream",
+    "StreamProtocol": "._stream",
+    "FileDownload": ".models.files",
+    "RemoteFile": ".models.files",
+    "UploadedFile": ".models.files",
+    "Page": ".models.pages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name) or (_ERRORS if name in __all__ else None)
+    if module is None:
+        raise AttributeError(f"module 'difykit_core' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

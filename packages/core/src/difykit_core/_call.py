@@ -1,0 +1,86 @@
+"""``Call`` and ``StreamCall``: a request description plus the pure code that reads its answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from ._http import HttpRequest, HttpResponse
+from .errors import KeyFamily, ResponseValidationError, error_from_response
+
+if TYPE_CHECKING:
+    from ._stream import StreamProtocol
+    from .models.files import UploadedFile
+
+__all__ = ["Call", "StreamCall"]
+
+T = TypeVar("T")
+E = TypeVar("E")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Operation:
+    operation: str
+    """The endpoint's name, e.g. ``"chat.send"`` (what observers and errors report)."""
+    request: HttpRequest
+    key_family: KeyFamily = "app"
+    user: str | None = None
+    replayable: bool = False
+    """Whether sending it twice is harmless, so it may be retried after a lost answer."""
+    uploads: tuple[Call[UploadedFile], ...] = ()
+    """Local files to upload first; their results go to :meth:`with_uploads`."""
+    complete: Callable[[Sequence[UploadedFile]], HttpRequest] | None = None
+
+    def raise_for_status(self, response: HttpResponse, *, api_key: str | None = None) -> None:
+        """Raise the mapped :class:`~difykit_core.errors.APIStatusError` for a non-2xx answer."""
+        if not 200 <= response.status_code < 300:
+            raise error_from_response(
+                response.status_code,
+                response.headers,
+                response.content,
+                key_family=self.key_family,
+                api_key=api_key,
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call(_Operation, Generic[T]):
+    """A request and the parser of its answer."""
+
+    parser: Callable[[HttpResponse], T]
+    next_page: Callable[[T], Call[T] | None] | None = None
+    """For lists: the call that fetches the page after a given page, or ``None`` at the end."""
+
+    def parse(self, response: HttpResponse, *, api_key: str | None = None) -> T:
+        """Turn Dify's answer into the result, raising the mapped error for an error answer."""
+        self.raise_for_status(response, api_key=api_key)
+        try:
+            return self.parser(response)
+        except (ValidationError, ValueError) as exc:
+            raise ResponseValidationError(
+                f"{self.operation}: Dify's answer (HTTP {response.status_code}) does not match "
+                f"the expected shape: {exc}"
+            ) from exc
+
+    def with_uploads(self, uploaded: Sequence[UploadedFile]) -> Call[T]:
+        """The same call with its local files replaced by their uploaded versions."""
+        if self.complete is None:
+            return self
+        return replace(self, request=self.complete(uploaded), uploads=(), complete=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamCall(_Operation, Generic[E, R]):
+    """A streaming request: how to read its events and how to collect them into a result."""
+
+    protocol: StreamProtocol[E, R]
+
+    def with_uploads(self, uploaded: Sequence[UploadedFile]) -> StreamCall[E, R]:
+        """The same call with its local files replaced by their uploaded versions."""
+        if self.complete is None:
+            return self
+        return replace(self, request=self.complete(uploaded), uploads=(), complete=None)

@@ -1,0 +1,168 @@
+"""Reading a Dify event stream without I/O: SSE frames → typed events, ids, terminal rules.
+
+Terminal events (dify-api-notes §3.3): ``error`` always; for chat and completion streams
+``message_end``, unless a ``workflow_started`` showed a chatflow graph, which ends at
+``workflow_finished`` or ``workflow_paused`` (``message_end`` comes *before* it there); for
+workflow streams ``workflow_finished`` and ``workflow_paused``. Nothing after the terminal event
+is read: Dify's relay may otherwise keep the connection open for minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Literal, Protocol, TypeAlias, TypeVar, cast
+
+from pydantic import TypeAdapter, ValidationError
+
+from ._sse import SSEDecoder, ServerSentEvent
+from .errors import DifyStreamError, ResponseValidationError, StreamInterruptedError
+from .models.events import BaseEvent, ErrorEvent, UnknownEvent
+
+__all__ = ["Collector", "EventReader", "StreamFamily", "StreamProtocol"]
+
+E = TypeVar("E", bound=BaseEvent)
+E_contra = TypeVar("E_contra", bound=BaseEvent, contravariant=True)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+StreamFamily: TypeAlias = Literal["chat", "completion", "workflow"]
+
+_GRAPH_END = frozenset({"workflow_finished", "workflow_paused"})
+_GRAPH_END_NO_PAUSE = frozenset({"workflow_finished"})
+_MESSAGE_END = frozenset({"message_end"})
+
+
+class Collector(Protocol[E_contra, R_co]):
+    """Aggregates the events of one stream into the blocking call's result type."""
+
+    def add(self, event: E_contra) -> None:
+        """Take one event into account."""
+
+    def result(self) -> R_co:
+        """The aggregated result."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamProtocol(Generic[E, R]):
+    """How one kind of stream is read and collected."""
+
+    family: StreamFamily
+    adapter: TypeAdapter[E]
+    collector: Callable[[], Collector[E, R]]
+    stop_on_pause: bool = True
+    """Whether ``workflow_paused`` ends the stream (not when resuming with continue_on_pause)."""
+
+    def reader(self) -> EventReader[E]:
+        """A fresh reader for one stream."""
+        return EventReader(self)
+
+
+class EventReader(Generic[E]):
+    """Feed it the body's byte chunks; it returns typed events and knows when the stream ended.
+
+    ``ping`` frames are dropped. An ``error`` event is not returned: it ends the stream and
+    :meth:`finish` raises it as :class:`~difykit_core.errors.DifyStreamError`.
+    """
+
+    __slots__ = (
+        "_decoder",
+        "_error",
+        "_graph",
+        "_protocol",
+        "_validate",
+        "conversation_id",
+        "done",
+        "message_id",
+        "task_id",
+        "workflow_run_id",
+    )
+
+    def __init__(self, protocol: StreamProtocol[E, object]) -> None:
+        self._protocol = protocol
+        self._decoder = SSEDecoder()
+        self._validate = protocol.adapter.validate_json
+        self._graph = protocol.family == "workflow"
+        self._error: DifyStreamError | None = None
+        self.done = False
+        """True once the terminal event (or an error) arrived."""
+        self.task_id: str | None = None
+        self.conversation_id: str | None = None
+        self.message_id: str | None = None
+        self.workflow_run_id: str | None = None
+
+    def feed(self, chunk: bytes) -> list[E]:
+        """Decode a chunk; return the events it completed, up to the terminal one."""
+        if self.done:
+            return []
+        events: list[E] = []
+        for frame in self._decoder.feed(chunk):
+            event = self._parse(frame)
+            self._track(event)
+            name = event.event
+            if name == "error":
+                error = cast(ErrorEvent, event)
+                self._error = DifyStreamError(
+                    error.message or "Dify reported an error in the stream",
+                    code=error.code,
+                    status=error.status,
+                    task_id=self.task_id,
+                )
+                self.done = True
+                break
+            events.append(event)
+            if name == "workflow_started":
+                self._graph = True
+            elif name in self._terminals():
+                self.done = True
+                break
+        return events
+
+    def finish(self) -> None:
+        """The body ended (or the caller stopped reading): raise what went wrong, if anything.
+
+        Raises:
+            DifyStreamError: The stream carried an ``error`` event.
+            StreamInterruptedError: The body ended before a terminal event.
+        """
+        if self._error is not None:
+            raise self._error
+        if not self.done:
+            raise StreamInterruptedError(
+                "the stream ended before its terminal event"
+                + (f" (task_id={self.task_id})" if self.task_id else "")
+            )
+
+    def _terminals(self) -> frozenset[str]:
+        if self._graph:
+            return _GRAPH_END if self._protocol.stop_on_pause else _GRAPH_END_NO_PAUSE
+        return _MESSAGE_END
+
+    def _parse(self, frame: ServerSentEvent) -> E:
+        try:
+            return self._validate(frame.data)
+        except ValidationError as exc:
+            # A known event whose fields changed shape must not break the stream: keep it raw.
+            try:
+                raw = json.loads(frame.data)
+            except ValueError:
+                raise ResponseValidationError(
+                    f"a stream frame is not JSON: {frame.data[:200]!r}"
+                ) from exc
+            if not isinstance(raw, dict):
+                raise ResponseValidationError(
+                    f"a stream frame is not a JSON object: {frame.data[:200]!r}"
+                ) from exc
+            raw.setdefault("event", frame.event or "")
+            return cast(E, UnknownEvent.model_validate(raw))
+
+    def _track(self, event: BaseEvent) -> None:
+        if event.task_id is not None:
+            self.task_id = event.task_id
+        if event.conversation_id is not None and self.conversation_id is None:
+            self.conversation_id = event.conversation_id
+        if event.message_id is not None and self.message_id is None:
+            self.message_id = event.message_id
+        if event.workflow_run_id is not None and self.workflow_run_id is None:
+            self.workflow_run_id = event.workflow_run_id

@@ -1,0 +1,1 @@
+"""Response and request models, one module per resource family."""

@@ -1,0 +1,24 @@
+"""Base classes for Dify's response and request models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["DifyModel", "RequestModel"]
+
+
+class DifyModel(BaseModel):
+    """A response object from Dify.
+
+    Fields Dify adds in later versions are kept (``extra="allow"``): they show up in
+    ``model_extra`` and ``model_dump()``, so nothing Dify sends is lost, and nothing new
+    breaks validation.
+    """
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused, and instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())

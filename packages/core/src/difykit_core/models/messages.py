@@ -1,0 +1,35 @@
+"""Generated messages: the blocking results of chat and completion calls."""
+
+from __future__ import annotations
+
+from .._json import JsonValue
+from ._base import DifyModel
+from .common import MessageMetadata
+
+__all__ = ["ChatMessage", "CompletionMessage"]
+
+
+class CompletionMessage(DifyModel):
+    """Result of ``completion.send()`` (and of ``completion.stream(...).collect()``)."""
+
+    event: str | None = None
+    task_id: str | None = None
+    id: str | None = None
+    message_id: str | None = None
+    mode: str | None = None
+    answer: str = ""
+    metadata: MessageMetadata = MessageMetadata()
+    created_at: int | None = None
+    files: list[JsonValue] | None = None
+
+
+class ChatMessage(CompletionMessage):
+    """Result of ``chat.send()`` (and of ``chat.stream(...).collect()``).
+
+    ``mode`` is the app's mode (``chat``, ``agent-chat``, ``advanced-chat``…). A chatflow
+    paused at a Human Input node has ``event == "workflow_paused"`` and the run in ``data``.
+    """
+
+    conversation_id: str | None = None
+    workflow_run_id: str | None = None
+    data: dict[str, JsonValue] | None = None

@@ -1,0 +1,256 @@
+"""Small helpers the operation builders share: validation, paths, queries, parsers, files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePath
+from typing import Any, BinaryIO, TypeAlias, TypeVar, Union
+from urllib.parse import quote
+
+from pydantic import BaseModel, ValidationError
+
+from .._call import Call
+from .._http import FilePart, HttpMethod, HttpRequest, HttpResponse
+from .._json import JsonObject, JsonValue
+from .._mime import guess_mime_type
+from ..errors import InvalidRequestError, KeyFamily
+from ..models.files import FileDownload, RemoteFile, UploadedFile
+from ..models.pages import Page
+
+__all__ = [
+    "FileInput",
+    "Inputs",
+    "Upload",
+    "binary_parser",
+    "build_body",
+    "call",
+    "empty_parser",
+    "file_part",
+    "model_parser",
+    "path",
+    "query",
+    "resolve_files",
+    "serialize_inputs",
+]
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+Upload: TypeAlias = "bytes | str | os.PathLike[str] | BinaryIO"
+"""What ``files.upload`` accepts: bytes, a path, or an open binary file."""
+
+FileInput: TypeAlias = "UploadedFile | RemoteFile | str | os.PathLike[str]"
+"""A file for ``files=``: an uploaded file, a :class:`RemoteFile`, an ``http(s)://`` URL, or a
+local path (uploaded for you before the message is sent)."""
+
+InputValue: TypeAlias = Union[JsonValue, UploadedFile, RemoteFile, "list[UploadedFile | RemoteFile]"]
+Inputs: TypeAlias = "Mapping[str, InputValue]"
+"""Values for the app's input variables; file variables take uploaded or remote files."""
+
+
+def build_body(model: type[M], operation: str, fields: Mapping[str, Any]) -> M:
+    """Validate a request body, turning pydantic's error into a short :class:`InvalidRequestError`."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "body"
+            if error["type"] == "missing":
+                problems.append(f"`{where}` is required")
+            elif error["type"] == "string_too_short":
+                problems.append(f"`{where}` must not be empty")
+            else:
+                problems.append(f"`{where}`: {error['msg']}")
+        raise InvalidRequestError(f"{operation}: " + "; ".join(problems)) from None
+
+
+def require(operation: str, **values: object) -> None:
+    """Refuse empty path parameters (an empty id would silently hit another route)."""
+    for name, value in values.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRequestError(f"{operation}: `{name}` must be a non-empty string")
+
+
+def path(template: str, **params: str) -> str:
+    """Fill a path template, escaping each parameter."""
+    return template.format(**{k: quote(v, safe="") for k, v in params.items()})
+
+
+def query(**params: object) -> tuple[tuple[str, str], ...]:
+    """Query pairs, leaving out ``None``; booleans as ``true``/``false``; lists repeated."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            if isinstance(item, bool):
+                pairs.append((key, "true" if item else "false"))
+            else:
+                pairs.append((key, str(item)))
+    return tuple(pairs)
+
+
+def model_parser(model: type[M]) -> Callable[[HttpResponse], M]:
+    """A parser validating the JSON body straight into ``model``."""
+    validate = model.model_validate_json
+
+    def parse(response: HttpResponse) -> M:
+        return validate(response.content)
+
+    return parse
+
+
+def empty_parser(response: HttpResponse) -> None:
+    """A parser for answers without content (204, or ``{"result": "success"}``)."""
+
+
+def binary_parser(response: HttpResponse) -> FileDownload:
+    """A parser keeping the raw bytes with their type and file name."""
+    content_type = response.headers.get("content-type")
+    disposition = response.headers.get("content-disposition", "")
+    filename = None
+    if "filename*=" in disposition:
+        from urllib.parse import unquote
+
+        filename = unquote(disposition.split("filename*=", 1)[1].split("''", 1)[-1].strip('"; '))
+    elif "filename=" in disposition:
+        filename = disposition.split("filename=", 1)[1].strip('"; ')
+    return FileDownload(content=response.content, content_type=content_type, filename=filename)
+
+
+def call(
+    operation: str,
+    method: HttpMethod,
+    url: str,
+    parser: Callable[[HttpResponse], T],
+    *,
+    key_family: KeyFamily = "app",
+    json: JsonValue | None = None,
+    params: tuple[tuple[str, str], ...] = (),
+    user: str | None = None,
+    replayable: bool | None = None,
+    next_page: Callable[[T], Call[T] | None] | None = None,
+) -> Call[T]:
+    """A :class:`Call`; GETs are replayable unless told otherwise."""
+    return Call(
+        operation=operation,
+        request=HttpRequest(method=method, path=url, query=params, json=json),
+        parser=parser,
+        key_family=key_family,
+        user=user,
+        replayable=method == "GET" if replayable is None else replayable,
+        next_page=next_page,
+    )
+
+
+def cursor_next(
+    fetch: Callable[[str], Call[Page[Any]]], *, backwards: bool = False
+) -> Callable[[Page[Any]], Call[Page[Any]] | None]:
+    """Next-page function for cursor lists: ``last_id`` = last item (or ``first_id`` = first)."""
+
+    def next_page(page: Page[Any]) -> Call[Page[Any]] | None:
+        if not page.has_more or not page.data:
+            return None
+        item = page.data[0] if backwards else page.data[-1]
+        return fetch(item.id)
+
+    return next_page
+
+
+def numbered_next(
+    fetch: Callable[[int], Call[Page[Any]]],
+) -> Callable[[Page[Any]], Call[Page[Any]] | None]:
+    """Next-page function for ``page``/``limit`` lists."""
+
+    def next_page(page: Page[Any]) -> Call[Page[Any]] | None:
+        if not page.data:
+            return None
+        if page.total_pages is not None:
+            more = (page.page or 1) < page.total_pages
+        else:
+            more = page.has_more
+        return fetch((page.page or 1) + 1) if more else None
+
+    return next_page
+
+
+def file_part(file: Upload, *, filename: str | None = None, content_type: str | None = None) -> FilePart:
+    """A multipart file part from bytes, a path, or an open binary file."""
+    if isinstance(file, (str, os.PathLike)):
+        name = filename or os.path.basename(os.fspath(file))
+        content: bytes | os.PathLike[str] | BinaryIO = (
+            file if isinstance(file, os.PathLike) else PurePath(file)
+        )
+    elif isinstance(file, (bytes, bytearray, memoryview)):
+        name = filename or "upload.bin"
+        content = bytes(file)
+    elif hasattr(file, "read"):
+        raw_name = getattr(file, "name", None)
+        name = filename or (os.path.basename(raw_name) if isinstance(raw_name, str) else "upload.bin")
+        content = file
+    else:
+        raise InvalidRequestError(
+            f"a file must be bytes, a path or an open binary file, not {type(file).__name__}"
+        )
+    if not name:
+        raise InvalidRequestError("the file needs a name: pass filename=…")
+    return FilePart(filename=name, content=content, content_type=content_type or guess_mime_type(name))
+
+
+def _file_input(value: object) -> JsonObject:
+    if isinstance(value, (UploadedFile, RemoteFile)):
+        return value.to_input()
+    raise InvalidRequestError(
+        f"a file input must be an UploadedFile or RemoteFile, not {type(value).__name__}"
+    )
+
+
+def serialize_inputs(inputs: Inputs | None) -> JsonObject:
+    """Inputs as JSON: uploaded and remote files become Dify's file objects."""
+    if inputs is None:
+        return {}
+    if not isinstance(inputs, Mapping):
+        raise InvalidRequestError(f"`inputs` must be a mapping, not {type(inputs).__name__}")
+    out: JsonObject = {}
+    for key, value in inputs.items():
+        if isinstance(value, (UploadedFile, RemoteFile)):
+            out[key] = value.to_input()
+        elif isinstance(value, list) and value and all(
+            isinstance(v, (UploadedFile, RemoteFile)) for v in value
+        ):
+            out[key] = [_file_input(v) for v in value]
+        else:
+            out[key] = value  # type: ignore[assignment]
+    return out
+
+
+def resolve_files(
+    files: Sequence[FileInput] | None,
+) -> tuple[list[JsonObject | None], list[tuple[int, str | os.PathLike[str]]]]:
+    """Split ``files=`` into Dify file objects and the local paths still to upload.
+
+    Returns the file objects (``None`` where a local file goes) and ``(index, path)`` pairs.
+    """
+    if files is None:
+        return [], []
+    if isinstance(files, (str, bytes, os.PathLike, UploadedFile, RemoteFile)):
+        raise InvalidRequestError("`files` must be a list of files")
+    objects: list[JsonObject | None] = []
+    local: list[tuple[int, str | os.PathLike[str]]] = []
+    for index, item in enumerate(files):
+        if isinstance(item, (UploadedFile, RemoteFile)):
+            objects.append(item.to_input())
+        elif isinstance(item, str) and item.startswith(("http://", "https://")):
+            objects.append(RemoteFile(url=item).to_input())
+        elif isinstance(item, (str, os.PathLike)):
+            objects.append(None)
+            local.append((index, item))
+        else:
+            raise InvalidRequestError(
+                "each file must be an UploadedFile, a RemoteFile, a URL or a local path, "
+                f"not {type(item).__name__}"
+            )
+    return objects, local

@@ -1,0 +1,116 @@
+"""What chat, completion and workflow runs share: bodies with files, and stream protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import cache
+from typing import TypeVar
+
+from pydantic import TypeAdapter
+
+from .._call import Call, StreamCall
+from .._collect import ChatCollector, CompletionCollector, WorkflowCollector
+from .._http import HttpRequest, HttpResponse
+from .._json import JsonObject
+from .._stream import StreamProtocol
+from ..models.events import ChatEvent, CompletionEvent, WorkflowEvent
+from ..models.files import UploadedFile
+from ..models.messages import ChatMessage, CompletionMessage
+from ..models.workflow import WorkflowRun
+from ._build import FileInput, resolve_files
+from .files import upload_file
+
+__all__ = [
+    "chat_protocol",
+    "completion_protocol",
+    "generation_call",
+    "generation_stream",
+    "workflow_protocol",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+R = TypeVar("R")
+
+
+@cache
+def chat_protocol() -> StreamProtocol[ChatEvent, ChatMessage]:
+    """How chat, agent and chatflow streams are read."""
+    return StreamProtocol("chat", TypeAdapter(ChatEvent), ChatCollector)
+
+
+@cache
+def completion_protocol() -> StreamProtocol[CompletionEvent, CompletionMessage]:
+    """How completion streams are read."""
+    return StreamProtocol("completion", TypeAdapter(CompletionEvent), CompletionCollector)
+
+
+@cache
+def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
+    """How workflow streams are read."""
+    return StreamProtocol(
+        "workflow", TypeAdapter(WorkflowEvent), WorkflowCollector, stop_on_pause=stop_on_pause
+    )
+
+
+def _with_files(
+    url: str, body: JsonObject, files: Sequence[FileInput] | None, user: str
+) -> tuple[HttpRequest, tuple[Call[UploadedFile], ...], Callable[[Sequence[UploadedFile]], HttpRequest] | None]:
+    objects, local = resolve_files(files)
+    if files is not None:
+        body["files"] = list(objects)  # type: ignore[arg-type]
+    request = HttpRequest(method="POST", path=url, json=body)
+    if not local:
+        return request, (), None
+    uploads = tuple(upload_file(p, user=user) for _, p in local)
+
+    def complete(uploaded: Sequence[UploadedFile]) -> HttpRequest:
+        filled = list(objects)
+        for (index, _), file in zip(local, uploaded):
+            filled[index] = file.to_input()
+        return replace(request, json={**body, "files": filled})  # type: ignore[dict-item]
+
+    return request, uploads, complete
+
+
+def generation_call(
+    operation: str,
+    url: str,
+    body: JsonObject,
+    files: Sequence[FileInput] | None,
+    user: str,
+    parser: Callable[[HttpResponse], T],
+) -> Call[T]:
+    """A blocking generation call (never replayed after it may have reached Dify)."""
+    request, uploads, complete = _with_files(url, {**body, "response_mode": "blocking"}, files, user)
+    return Call(
+        operation=operation,
+        request=request,
+        parser=parser,
+        user=user,
+        replayable=False,
+        uploads=uploads,
+        complete=complete,
+    )
+
+
+def generation_stream(
+    operation: str,
+    url: str,
+    body: JsonObject,
+    files: Sequence[FileInput] | None,
+    user: str,
+    protocol: StreamProtocol[E, R],  # type: ignore[type-var]
+) -> StreamCall[E, R]:
+    """A streaming generation call (never replayed after it may have reached Dify)."""
+    request, uploads, complete = _with_files(url, {**body, "response_mode": "streaming"}, files, user)
+    return StreamCall(
+        operation=operation,
+        request=request,
+        protocol=protocol,
+        user=user,
+        replayable=False,
+        uploads=uploads,
+        complete=complete,
+    )

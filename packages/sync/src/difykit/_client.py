@@ -1,0 +1,153 @@
+"""``Dify``: the synchronous client for an app key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from difykit_core import Observer, RetryPolicy
+from difykit_core._config import (
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUTS,
+    Timeouts,
+    resolve_api_key,
+    resolve_base_url,
+)
+
+from . import _resources as r
+from ._transport import Transport, user_agent
+
+__all__ = ["Dify"]
+
+_C = TypeVar("_C", bound="_BaseClient")
+
+
+class _BaseClient:
+    """Lifecycle and options shared by :class:`Dify` and :class:`DifyKnowledge`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeouts | None = None,
+        stream_idle_timeout: float = DEFAULT_STREAM_IDLE_TIMEOUT,
+        max_retries: int = 2,
+        http_client: httpx.Client | None = None,
+        observers: Sequence[Observer] = (),
+    ) -> None:
+        """Create a client.
+
+        Args:
+            api_key: The key; default ``DIFY_API_KEY``.
+            base_url: The Service API URL, ending in ``/v1``; default ``DIFY_BASE_URL`` or
+                ``https://api.dify.ai/v1``.
+            timeout: Seconds for every phase, or a :class:`Timeouts`. The default connects
+                within 5 s but reads for up to 300 s, since a blocking answer can take minutes.
+            stream_idle_timeout: Seconds of silence after which a stream raises
+                ``StreamInterruptedError`` (Dify pings every ~10 s while working).
+            max_retries: Retries for failed connections, 429/502/503, and lost answers of
+                replayable requests. Generation requests are never sent twice once they may
+                have reached Dify.
+            http_client: An ``httpx.Client`` to share one connection pool between clients
+                (it stays open when this client closes).
+            observers: Told about every call (see ``difykit_core.Observer``).
+
+        Raises:
+            InvalidRequestError: No key was given or found, or the base URL is not http(s).
+        """
+        if isinstance(timeout, (int, float)):
+            timeouts = Timeouts(timeout, timeout, timeout, timeout)
+        else:
+            timeouts = timeout or DEFAULT_TIMEOUTS
+        self._owns_http = http_client is None
+        http = http_client if http_client is not None else httpx.Client()
+        self._transport = Transport(
+            http=http,
+            base_url=resolve_base_url(base_url),
+            api_key=resolve_api_key(api_key),
+            timeouts=timeouts,
+            stream_idle_timeout=stream_idle_timeout,
+            retry=RetryPolicy(max_retries=max_retries),
+            observers=observers,
+            user_agent=user_agent(),
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The Service API URL."""
+        return self._transport.base_url
+
+    @property
+    def api_key(self) -> str:
+        """The key in use."""
+        return self._transport.api_key
+
+    def with_options(
+        self: _C,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeouts | None = None,
+        stream_idle_timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> _C:
+        """A sibling client with some options changed, on the same connection pool."""
+        t = self._transport
+        sibling = type(self)(
+            api_key=api_key if api_key is not None else t.api_key,
+            base_url=base_url if base_url is not None else t.base_url,
+            timeout=timeout if timeout is not None else t.timeouts,
+            stream_idle_timeout=(
+                stream_idle_timeout if stream_idle_timeout is not None else t.stream_idle_timeout
+            ),
+            max_retries=max_retries if max_retries is not None else t.retry.max_retries,
+            http_client=t.http,
+            observers=t.observers,
+        )
+        return sibling
+
+    def close(self) -> None:
+        """Close the connection pool, unless it was passed in as ``http_client``."""
+        if self._owns_http:
+            self._transport.http.close()
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Dify(_BaseClient):
+    """Client for one Dify app, with its app key (``app-…``).
+
+    Example::
+
+        with Dify(api_key="app-…") as dify:
+            print(dify.chat.send(query="Hi", user="u1").answer)
+    """
+
+    @cached_property
+    def chat(self) -> r.Chat:
+        """Chat apps: ``send``, ``stream``, ``stop``."""
+        return r.Chat(self._transport)
+
+    @cached_property
+    def files(self) -> r.Files:
+        """Files: ``upload``, ``preview``."""
+        return r.Files(self._transport)
+
+    @cached_property
+    def conversations(self) -> r.Conversations:
+        """Conversations: ``list``, ``rename``, ``delete``, ``variables``, ``update_variable``."""
+        return r.Conversations(self._transport)
