@@ -142,9 +142,7 @@ class Transport:
 
     # --- HTTP --------------------------------------------------------------------------------
 
-    async def send(
-        self, request: HttpRequest, *, replayable: bool, stream: bool
-    ) -> httpx.Response:
+    async def send(self, request: HttpRequest, *, replayable: bool, stream: bool) -> httpx.Response:
         """Send with retries; return the final response (an error status is left to the caller).
 
         Raises:

@@ -114,7 +114,9 @@ class ChatCollector(_MessageCollector):
         mode = "advanced-chat" if self._graph else "agent-chat" if self._agent else "chat"
         paused = isinstance(self._run, WorkflowPausedEvent)
         data: dict[str, JsonValue] | None = (
-            self._run.data.model_dump(mode="json", exclude_unset=True) if self._run is not None else None
+            self._run.data.model_dump(mode="json", exclude_unset=True)
+            if self._run is not None
+            else None
         )
         return ChatMessage.model_validate(
             {

@@ -5,25 +5,48 @@ from __future__ import annotations
 __all__ = ["dify_file_type", "guess_mime_type"]
 
 _IMAGE = {
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-    "webp": "image/webp", "svg": "image/svg+xml", "bmp": "image/bmp", "ico": "image/x-icon",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "bmp": "image/bmp",
+    "ico": "image/x-icon",
 }
 _AUDIO = {
-    "mp3": "audio/mpeg", "m4a": "audio/mp4", "wav": "audio/wav", "amr": "audio/amr",
-    "mpga": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac", "webm": "audio/webm",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "wav": "audio/wav",
+    "amr": "audio/amr",
+    "mpga": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "flac": "audio/flac",
+    "webm": "audio/webm",
 }
 _VIDEO = {"mp4": "video/mp4", "mov": "video/quicktime", "mpeg": "video/mpeg"}
 _DOCUMENT = {
-    "txt": "text/plain", "md": "text/markdown", "markdown": "text/markdown",
-    "mdx": "text/markdown", "pdf": "application/pdf", "html": "text/html", "htm": "text/html",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "markdown": "text/markdown",
+    "mdx": "text/markdown",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "htm": "text/html",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "xls": "application/vnd.ms-excel",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "doc": "application/msword", "csv": "text/csv", "vtt": "text/vtt",
-    "properties": "text/plain", "eml": "message/rfc822", "msg": "application/vnd.ms-outlook",
+    "doc": "application/msword",
+    "csv": "text/csv",
+    "vtt": "text/vtt",
+    "properties": "text/plain",
+    "eml": "message/rfc822",
+    "msg": "application/vnd.ms-outlook",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "ppt": "application/vnd.ms-powerpoint", "xml": "application/xml",
-    "epub": "application/epub+zip", "json": "application/json",
+    "ppt": "application/vnd.ms-powerpoint",
+    "xml": "application/xml",
+    "epub": "application/epub+zip",
+    "json": "application/json",
 }
 _TYPES = (("image", _IMAGE), ("audio", _AUDIO), ("video", _VIDEO), ("document", _DOCUMENT))
 

@@ -96,11 +96,7 @@ def next_delay(
     elif failure == "read":
         retry = replayable
     elif status is not None:
-        retry = (
-            rate_limited
-            or status in _ALWAYS
-            or (status in _REPLAYABLE_ONLY and replayable)
-        )
+        retry = rate_limited or status in _ALWAYS or (status in _REPLAYABLE_ONLY and replayable)
     else:
         retry = False
     if not retry:

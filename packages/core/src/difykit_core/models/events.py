@@ -481,7 +481,11 @@ WorkflowEvent: TypeAlias = Annotated[
     ],
     _discriminator(
         event_names(
-            TextChunkEvent, TextReplaceEvent, TTSMessageEvent, TTSMessageEndEvent, ErrorEvent,
+            TextChunkEvent,
+            TextReplaceEvent,
+            TTSMessageEvent,
+            TTSMessageEndEvent,
+            ErrorEvent,
             *_GRAPH_EVENTS,
         )
     ),

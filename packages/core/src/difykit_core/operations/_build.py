@@ -44,7 +44,9 @@ FileInput: TypeAlias = "UploadedFile | RemoteFile | str | os.PathLike[str]"
 """A file for ``files=``: an uploaded file, a :class:`RemoteFile`, an ``http(s)://`` URL, or a
 local path (uploaded for you before the message is sent)."""
 
-InputValue: TypeAlias = Union[JsonValue, UploadedFile, RemoteFile, "list[UploadedFile | RemoteFile]"]
+InputValue: TypeAlias = Union[
+    JsonValue, UploadedFile, RemoteFile, "list[UploadedFile | RemoteFile]"
+]
 Inputs: TypeAlias = "Mapping[str, InputValue]"
 """Values for the app's input variables; file variables take uploaded or remote files."""
 
@@ -177,7 +179,9 @@ def numbered_next(
     return next_page
 
 
-def file_part(file: Upload, *, filename: str | None = None, content_type: str | None = None) -> FilePart:
+def file_part(
+    file: Upload, *, filename: str | None = None, content_type: str | None = None
+) -> FilePart:
     """A multipart file part from bytes, a path, or an open binary file."""
     if isinstance(file, (str, os.PathLike)):
         name = filename or os.path.basename(os.fspath(file))
@@ -189,7 +193,9 @@ def file_part(file: Upload, *, filename: str | None = None, content_type: str | 
         content = bytes(file)
     elif hasattr(file, "read"):
         raw_name = getattr(file, "name", None)
-        name = filename or (os.path.basename(raw_name) if isinstance(raw_name, str) else "upload.bin")
+        name = filename or (
+            os.path.basename(raw_name) if isinstance(raw_name, str) else "upload.bin"
+        )
         content = file
     else:
         raise InvalidRequestError(
@@ -197,7 +203,9 @@ def file_part(file: Upload, *, filename: str | None = None, content_type: str | 
         )
     if not name:
         raise InvalidRequestError("the file needs a name: pass filename=…")
-    return FilePart(filename=name, content=content, content_type=content_type or guess_mime_type(name))
+    return FilePart(
+        filename=name, content=content, content_type=content_type or guess_mime_type(name)
+    )
 
 
 def _file_input(value: object) -> JsonObject:
@@ -218,8 +226,10 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
     for key, value in inputs.items():
         if isinstance(value, (UploadedFile, RemoteFile)):
             out[key] = value.to_input()
-        elif isinstance(value, list) and value and all(
-            isinstance(v, (UploadedFile, RemoteFile)) for v in value
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, (UploadedFile, RemoteFile)) for v in value)
         ):
             out[key] = [_file_input(v) for v in value]
         else:

@@ -56,7 +56,11 @@ def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowE
 
 def _with_files(
     url: str, body: JsonObject, files: Sequence[FileInput] | None, user: str
-) -> tuple[HttpRequest, tuple[Call[UploadedFile], ...], Callable[[Sequence[UploadedFile]], HttpRequest] | None]:
+) -> tuple[
+    HttpRequest,
+    tuple[Call[UploadedFile], ...],
+    Callable[[Sequence[UploadedFile]], HttpRequest] | None,
+]:
     objects, local = resolve_files(files)
     if files is not None:
         body["files"] = list(objects)  # type: ignore[arg-type]
@@ -83,7 +87,9 @@ def generation_call(
     parser: Callable[[HttpResponse], T],
 ) -> Call[T]:
     """A blocking generation call (never replayed after it may have reached Dify)."""
-    request, uploads, complete = _with_files(url, {**body, "response_mode": "blocking"}, files, user)
+    request, uploads, complete = _with_files(
+        url, {**body, "response_mode": "blocking"}, files, user
+    )
     return Call(
         operation=operation,
         request=request,
@@ -104,7 +110,9 @@ def generation_stream(
     protocol: StreamProtocol[E, R],  # type: ignore[type-var]
 ) -> StreamCall[E, R]:
     """A streaming generation call (never replayed after it may have reached Dify)."""
-    request, uploads, complete = _with_files(url, {**body, "response_mode": "streaming"}, files, user)
+    request, uploads, complete = _with_files(
+        url, {**body, "response_mode": "streaming"}, files, user
+    )
     return StreamCall(
         operation=operation,
         request=request,

@@ -114,7 +114,9 @@ def stream_message(
         auto_generate_name: Let Dify title a new conversation (default true).
         workflow_id: Chatflow only: run this published version.
     """
-    body = _body("chat.stream", query, user, inputs, conversation_id, auto_generate_name, workflow_id)
+    body = _body(
+        "chat.stream", query, user, inputs, conversation_id, auto_generate_name, workflow_id
+    )
     return generation_stream("chat.stream", "/chat-messages", body, files, user, chat_protocol())
 
 

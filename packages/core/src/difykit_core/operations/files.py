@@ -31,7 +31,9 @@ def upload_file(
     form = (("user", user),) if user else ()
     return Call(
         operation="files.upload",
-        request=HttpRequest(method="POST", path="/files/upload", form=form, files=(("file", part),)),
+        request=HttpRequest(
+            method="POST", path="/files/upload", form=form, files=(("file", part),)
+        ),
         parser=_parse_uploaded,
         user=user,
     )
