@@ -1,0 +1,102 @@
+"""Every check of the workspace: ``uv run nox`` runs them all.
+
+Sessions: ``tests`` (per package, each in an env holding only that package and its declared
+dependencies, so an undeclared sibling import fails), ``lint`` (ruff), ``typecheck`` (mypy
+--strict on src and tests, per package), ``build`` (``uv build --no-sources``, then each wheel
+installed alone in a fresh venv and imported). Tests run on the default Python and on the
+oldest and newest supported ones when this machine has them (pyenv users:
+``export PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0``); missing ones are left out, not failed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.5.1"
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "lint", "typecheck", "build"]
+
+ROOT = Path(__file__).parent
+PACKAGES = {"core": "difykit-core", "sync": "difykit", "async": "difykit-async"}
+IMPORTS = {"core": "difykit_core", "sync": "difykit", "async": "difykit_async"}
+SUPPORTED = nox.project.python_versions(nox.project.load_toml("packages/core/pyproject.toml"))
+DEFAULT = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _runs(version: str) -> bool:
+    exe = shutil.which(f"python{version}")
+    if exe is None:
+        return False
+    return subprocess.run([exe, "-c", ""], capture_output=True, check=False).returncode == 0
+
+
+TEST_PYTHONS = [
+    v for v in dict.fromkeys([SUPPORTED[0], DEFAULT, SUPPORTED[-1]]) if v == DEFAULT or _runs(v)
+]
+
+
+def _sync(session: nox.Session, package: str, *groups: str) -> None:
+    """Install one workspace package (and only what it declares) into the session's venv."""
+    venv = session.virtualenv.location
+    args = ["uv", "sync", "--locked", "--no-default-groups", f"--package={PACKAGES[package]}"]
+    args += [f"--group={g}" for g in groups]
+    session.run_install(*args, f"--python={venv}", env={"UV_PROJECT_ENVIRONMENT": venv})
+
+
+@nox.session(python=TEST_PYTHONS)
+@nox.parametrize("package", list(PACKAGES))
+def tests(session: nox.Session, package: str) -> None:
+    """Run one package's tests in an env holding only it and its declared dependencies."""
+    _sync(session, package, "test")
+    session.run("pytest", f"packages/{package}/tests", "-q", *session.posargs)
+
+
+@nox.session(python=DEFAULT)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole workspace."""
+    venv = session.virtualenv.location
+    session.run_install(
+        "uv", "sync", "--locked", "--only-group=lint", f"--python={venv}",
+        env={"UV_PROJECT_ENVIRONMENT": venv},
+    )
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=DEFAULT)
+@nox.parametrize("package", list(PACKAGES))
+def typecheck(session: nox.Session, package: str) -> None:
+    """mypy --strict (pydantic plugin) on one package's src and tests."""
+    _sync(session, package, "test")
+    session.run(
+        "mypy",
+        f"packages/{package}/src",
+        f"packages/{package}/tests",
+        env={"MYPYPATH": f"packages/{package}/tests"},
+    )
+
+
+@nox.session(python=DEFAULT, venv_backend="none")
+def build(session: nox.Session) -> None:
+    """Build each package with --no-sources, install each wheel alone in a fresh venv, import it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dist = Path(tmp) / "dist"
+        for dist_name in PACKAGES.values():
+            session.run("uv", "build", "--package", dist_name, "--no-sources", "--out-dir", str(dist), "-q")
+        for package, dist_name in PACKAGES.items():
+            venv = Path(tmp) / f"venv-{package}"
+            python = venv / "bin" / "python"
+            session.run("uv", "venv", "-q", "--python", sys.executable, str(venv))
+            wheel = next(dist.glob(f"{dist_name.replace('-', '_')}-*.whl"))
+            # Siblings come from the wheels just built (they are not on PyPI yet); others from PyPI.
+            session.run(
+                "uv", "pip", "install", "-q", "--python", str(python), "--find-links", str(dist), str(wheel)
+            )
+            session.run(str(python), "-c", f"import {IMPORTS[package]} as m; print(m.__name__, 'imports')")
