@@ -48,6 +48,11 @@ def user_agent() -> str:
         return "difykit-async"
 
 
+async def _sleep(seconds: float) -> None:
+    """Wait before a retry (a seam for tests)."""
+    await anyio.sleep(seconds)
+
+
 def _httpx_timeout(timeouts: Timeouts) -> httpx.Timeout:
     return httpx.Timeout(
         connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
@@ -116,7 +121,7 @@ class Transport:
 
     async def upload_all(self, uploads: Sequence[Call[UploadedFile]]) -> list[UploadedFile]:
         """Upload a call's local files concurrently, keeping their order."""
-        results: list[UploadedFile | None] = [None] * len(uploads)
+        results: dict[int, UploadedFile] = {}
 
         async def upload(index: int, call: Call[UploadedFile]) -> None:
             results[index] = await self.execute(call)
@@ -124,7 +129,7 @@ class Transport:
         async with anyio.create_task_group() as group:
             for index, call in enumerate(uploads):
                 group.start_soon(upload, index, call)
-        return [r for r in results if r is not None]
+        return [results[index] for index in range(len(uploads))]
 
     def start(
         self, operation: str, request: HttpRequest, user: str | None, *, streaming: bool
@@ -188,7 +193,7 @@ class Transport:
                     if delay is None:
                         return response
                     await response.aclose()
-            await anyio.sleep(delay)
+            await _sleep(delay)
             attempt += 1
 
     def _build(

@@ -13,12 +13,13 @@ from .errors import KeyFamily, ResponseValidationError, error_from_response
 
 if TYPE_CHECKING:
     from ._stream import StreamProtocol
+    from .models.events import BaseEvent
     from .models.files import UploadedFile
 
 __all__ = ["Call", "StreamCall"]
 
 T = TypeVar("T")
-E = TypeVar("E")
+E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
 
 

@@ -105,5 +105,5 @@ def next_delay(
         retry_after = parse_retry_after(headers, now=now)
         if retry_after is not None:
             return min(retry_after, policy.max_retry_after)
-    backoff = min(policy.base_delay * (2**attempt), policy.max_delay)
+    backoff = min(policy.base_delay * 2.0**attempt, policy.max_delay)
     return backoff / 2 + backoff / 2 * jitter

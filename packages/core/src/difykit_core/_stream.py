@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, Protocol, TypeAlias, TypeVar, cast
+from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -79,7 +79,7 @@ class EventReader(Generic[E]):
         "workflow_run_id",
     )
 
-    def __init__(self, protocol: StreamProtocol[E, object]) -> None:
+    def __init__(self, protocol: StreamProtocol[E, Any]) -> None:
         self._protocol = protocol
         self._decoder = SSEDecoder()
         self._validate = protocol.adapter.validate_json

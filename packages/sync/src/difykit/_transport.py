@@ -39,6 +39,11 @@ def user_agent() -> str:
         return "difykit"
 
 
+def _sleep(seconds: float) -> None:
+    """Wait before a retry (a seam for tests)."""
+    time.sleep(seconds)
+
+
 def _httpx_timeout(timeouts: Timeouts) -> httpx.Timeout:
     return httpx.Timeout(
         connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
@@ -167,7 +172,7 @@ class Transport:
                     if delay is None:
                         return response
                     response.close()
-            time.sleep(delay)
+            _sleep(delay)
             attempt += 1
 
     def _build(

@@ -14,7 +14,7 @@ from .._collect import ChatCollector, CompletionCollector, WorkflowCollector
 from .._http import HttpRequest, HttpResponse
 from .._json import JsonObject
 from .._stream import StreamProtocol
-from ..models.events import ChatEvent, CompletionEvent, WorkflowEvent
+from ..models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
 from ..models.files import UploadedFile
 from ..models.messages import ChatMessage, CompletionMessage
 from ..models.workflow import WorkflowRun
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-E = TypeVar("E")
+E = TypeVar("E", bound=BaseEvent)
 R = TypeVar("R")
 
 
@@ -63,7 +63,7 @@ def _with_files(
 ]:
     objects, local = resolve_files(files)
     if files is not None:
-        body["files"] = list(objects)  # type: ignore[arg-type]
+        body["files"] = list(objects)
     request = HttpRequest(method="POST", path=url, json=body)
     if not local:
         return request, (), None
@@ -107,7 +107,7 @@ def generation_stream(
     body: JsonObject,
     files: Sequence[FileInput] | None,
     user: str,
-    protocol: StreamProtocol[E, R],  # type: ignore[type-var]
+    protocol: StreamProtocol[E, R],
 ) -> StreamCall[E, R]:
     """A streaming generation call (never replayed after it may have reached Dify)."""
     request, uploads, complete = _with_files(

@@ -1,0 +1,243 @@
+"""Retries, timeouts and the wire basics of both clients, against MockTransport and loopback."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from loopback import hang, json_answer, serve, stalled_stream
+
+import difykit
+import difykit_async
+from difykit import Dify
+from difykit_async import AsyncDify
+from difykit_core import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    InvalidRequestError,
+    RateLimitError,
+    StreamInterruptedError,
+)
+
+CHAT_OK = {"event": "message", "id": "m1", "message_id": "m1", "answer": "hi", "metadata": {}}
+PAGE_OK = {"limit": 20, "has_more": False, "data": []}
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def scripted(*answers: Any) -> tuple[list[httpx.Request], Handler]:
+    """A handler answering with each item in turn: an httpx.Response, or an exception to raise."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = answers[min(len(seen), len(answers)) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        assert isinstance(answer, httpx.Response)
+        return answer
+
+    return seen, handler
+
+
+def sync_client(handler: Handler, **options: Any) -> Dify:
+    return Dify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        **options,
+    )
+
+
+def async_client(handler: Handler, **options: Any) -> AsyncDify:
+    return AsyncDify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        **options,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record retry sleeps instead of sleeping."""
+    slept: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(difykit._transport, "_sleep", slept.append)
+    monkeypatch.setattr(difykit_async._transport, "_sleep", asleep)
+    return slept
+
+
+# --- never bill twice --------------------------------------------------------------------------
+
+
+def test_chat_send_is_not_resent_after_a_read_timeout() -> None:
+    """A chat message whose answer was lost may have run: the client must not send it again."""
+    seen, handler = scripted(httpx.ReadTimeout("lost"), httpx.Response(200, json=CHAT_OK))
+    with pytest.raises(APITimeoutError):
+        sync_client(handler).chat.send(query="hi", user="u1")
+    assert len(seen) == 1
+
+
+@pytest.mark.anyio
+async def test_async_chat_send_is_not_resent_after_a_dropped_connection() -> None:
+    """A dropped connection after sending is a lost answer, not a reason to run the chat twice."""
+    seen, handler = scripted(httpx.RemoteProtocolError("closed"), httpx.Response(200, json=CHAT_OK))
+    with pytest.raises(APIConnectionError):
+        await async_client(handler).chat.send(query="hi", user="u1")
+    assert len(seen) == 1
+
+
+def test_chat_post_reaches_a_real_server_once_when_its_answer_times_out() -> None:
+    """Over real loopback HTTP, a timed-out chat POST arrives at the server exactly once."""
+    with serve(hang(1.0), json_answer(200, json.dumps(CHAT_OK).encode())) as server:
+        dify = Dify(api_key="app-test", base_url=server.base_url, timeout=0.3, max_retries=3)
+        with dify, pytest.raises(APITimeoutError):
+            dify.chat.send(query="hi", user="u1")
+        assert server.received == [("POST", "/v1/chat-messages")]
+
+
+def test_a_get_is_retried_after_a_read_timeout() -> None:
+    """Reading is harmless to repeat, so a list call survives one lost answer."""
+    seen, handler = scripted(httpx.ReadTimeout("lost"), httpx.Response(200, json=PAGE_OK))
+    page = sync_client(handler).conversations.list(user="u1")
+    assert page.data == [] and len(seen) == 2
+
+
+def test_a_connect_failure_is_retried_even_for_a_chat_message() -> None:
+    """When the connection never opened nothing reached Dify, so even a generation is retried."""
+    seen, handler = scripted(httpx.ConnectError("refused"), httpx.Response(200, json=CHAT_OK))
+    assert sync_client(handler).chat.send(query="hi", user="u1").answer == "hi"
+    assert len(seen) == 2
+
+
+# --- status retries ----------------------------------------------------------------------------
+
+
+def test_retry_after_seconds_is_honoured(no_sleep: list[float]) -> None:
+    """A 503 with Retry-After: 3 waits 3 s and then succeeds."""
+    seen, handler = scripted(
+        httpx.Response(503, headers={"Retry-After": "3"}, json={"code": "x", "message": "busy"}),
+        httpx.Response(200, json=CHAT_OK),
+    )
+    assert sync_client(handler).chat.send(query="hi", user="u1").answer == "hi"
+    assert no_sleep == [3.0] and len(seen) == 2
+
+
+@pytest.mark.anyio
+async def test_async_retry_after_http_date_is_honoured(no_sleep: list[float]) -> None:
+    """Retry-After as an HTTP date waits until that moment (capped by the policy)."""
+    when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
+    seen, handler = scripted(
+        httpx.Response(429, headers={"Retry-After": when}, json={"code": "rate_limit_error", "message": "slow"}),
+        httpx.Response(200, json=PAGE_OK),
+    )
+    await async_client(handler).conversations.list(user="u1")
+    assert len(seen) == 2 and 25 < no_sleep[0] <= 31
+
+
+def test_the_concurrency_limit_sent_as_400_is_retried_then_raised(no_sleep: list[float]) -> None:
+    """Dify's "Too many requests" (status 400) is a RateLimitError, retried max_retries times."""
+    busy = {"code": "invalid_param", "message": "Too many requests. Please try again later.", "status": 400}
+    seen, handler = scripted(httpx.Response(400, json=busy))
+    with pytest.raises(RateLimitError) as info:
+        sync_client(handler, max_retries=2).chat.send(query="hi", user="u1")
+    assert info.value.code == "invalid_param" and len(seen) == 3 and len(no_sleep) == 2
+
+
+def test_a_504_is_not_retried_for_a_generation() -> None:
+    """A gateway timeout may hide a run that goes on, so a chat message is not sent again."""
+    seen, handler = scripted(httpx.Response(504, text="gateway timeout"))
+    with pytest.raises(difykit.ServerError):
+        sync_client(handler).chat.send(query="hi", user="u1")
+    assert len(seen) == 1
+
+
+def test_other_client_errors_are_not_retried() -> None:
+    """A 401 is final: one request, an AuthenticationError naming the key family."""
+    seen, handler = scripted(
+        httpx.Response(401, json={"code": "unauthorized", "message": "Access token is invalid", "status": 401})
+    )
+    with pytest.raises(AuthenticationError, match="app key"):
+        sync_client(handler).chat.send(query="hi", user="u1")
+    assert len(seen) == 1
+
+
+# --- streams -----------------------------------------------------------------------------------
+
+
+def test_a_stalled_stream_raises_after_the_idle_timeout() -> None:
+    """Dify sometimes answers 200, pings once and goes silent: the stream raises, it does not hang."""
+    with serve(stalled_stream(silence=3.0)) as server:
+        dify = Dify(api_key="app-test", base_url=server.base_url, stream_idle_timeout=0.3)
+        started = time.monotonic()
+        with dify, pytest.raises(StreamInterruptedError, match="no data"):
+            dify.chat.stream(query="hi", user="u1").collect()
+        assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.anyio
+async def test_async_stalled_stream_raises_after_the_idle_timeout() -> None:
+    """The async stream gives up on a silent server after the idle timeout too."""
+    with serve(stalled_stream(silence=3.0)) as server:
+        started = time.monotonic()
+        async with AsyncDify(api_key="app-test", base_url=server.base_url, stream_idle_timeout=0.3) as dify:
+            with pytest.raises(StreamInterruptedError):
+                async with dify.chat.stream(query="hi", user="u1") as stream:
+                    async for _ in stream:
+                        pass
+        assert time.monotonic() - started < 2.5
+
+
+# --- options -----------------------------------------------------------------------------------
+
+
+def test_key_and_base_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DIFY_API_KEY and DIFY_BASE_URL are used when no arguments are given."""
+    monkeypatch.setenv("DIFY_API_KEY", "app-from-env")
+    monkeypatch.setenv("DIFY_BASE_URL", "http://env.test/v1/")
+    seen, handler = scripted(httpx.Response(200, json=PAGE_OK))
+    dify = Dify(http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    dify.conversations.list()
+    assert str(seen[0].url) == "http://env.test/v1/conversations"
+    assert seen[0].headers["authorization"] == "Bearer app-from-env"
+
+
+def test_a_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without api_key or DIFY_API_KEY the client refuses to start and says how to fix it."""
+    monkeypatch.delenv("DIFY_API_KEY", raising=False)
+    with pytest.raises(InvalidRequestError, match="DIFY_API_KEY"):
+        Dify()
+
+
+def test_with_options_shares_the_pool_and_changes_the_key() -> None:
+    """A sibling client made by with_options sends its own key over the same httpx client."""
+    seen, handler = scripted(httpx.Response(200, json=PAGE_OK))
+    dify = sync_client(handler)
+    other = dify.with_options(api_key="app-other")
+    other.conversations.list()
+    assert seen[0].headers["authorization"] == "Bearer app-other"
+    assert other._transport.http is dify._transport.http
+    other.close()
+    assert not dify._transport.http.is_closed
+
+
+def test_local_files_are_uploaded_before_the_message(tmp_path: Any) -> None:
+    """files=[path] uploads the file for the same user, then sends the message with its id."""
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(b"\x89PNG\r\n")
+    uploaded = {"id": "f-1", "name": "cat.png", "extension": "png", "mime_type": "image/png"}
+    seen, handler = scripted(httpx.Response(201, json=uploaded), httpx.Response(200, json=CHAT_OK))
+    sync_client(handler).chat.send(query="look", user="u1", files=[picture])
+    assert [r.url.path for r in seen] == ["/v1/files/upload", "/v1/chat-messages"]
+    assert b'filename="cat.png"' in seen[0].read() and b"image/png" in seen[0].read()
+    sent = json.loads(seen[1].read())
+    assert sent["files"] == [{"type": "image", "transfer_method": "local_file", "upload_file_id": "f-1"}]
