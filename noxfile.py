@@ -63,7 +63,11 @@ def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole workspace."""
     venv = session.virtualenv.location
     session.run_install(
-        "uv", "sync", "--locked", "--only-group=lint", f"--python={venv}",
+        "uv",
+        "sync",
+        "--locked",
+        "--only-group=lint",
+        f"--python={venv}",
         env={"UV_PROJECT_ENVIRONMENT": venv},
     )
     session.run("ruff", "check", ".")
@@ -89,7 +93,9 @@ def build(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         dist = Path(tmp) / "dist"
         for dist_name in PACKAGES.values():
-            session.run("uv", "build", "--package", dist_name, "--no-sources", "--out-dir", str(dist), "-q")
+            session.run(
+                "uv", "build", "--package", dist_name, "--no-sources", "--out-dir", str(dist), "-q"
+            )
         for package, dist_name in PACKAGES.items():
             venv = Path(tmp) / f"venv-{package}"
             python = venv / "bin" / "python"
@@ -97,6 +103,16 @@ def build(session: nox.Session) -> None:
             wheel = next(dist.glob(f"{dist_name.replace('-', '_')}-*.whl"))
             # Siblings come from the wheels just built (they are not on PyPI yet); others from PyPI.
             session.run(
-                "uv", "pip", "install", "-q", "--python", str(python), "--find-links", str(dist), str(wheel)
+                "uv",
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                str(python),
+                "--find-links",
+                str(dist),
+                str(wheel),
             )
-            session.run(str(python), "-c", f"import {IMPORTS[package]} as m; print(m.__name__, 'imports')")
+            session.run(
+                str(python), "-c", f"import {IMPORTS[package]} as m; print(m.__name__, 'imports')"
+            )

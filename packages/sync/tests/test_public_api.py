@@ -6,11 +6,10 @@ import inspect
 from functools import cached_property
 from types import ModuleType
 
-import pytest
-
 import difykit
 import difykit_async
 import difykit_core
+import pytest
 
 PAIRS = [("Dify", "AsyncDify"), ("DifyKnowledge", "AsyncDifyKnowledge")]
 
@@ -73,9 +72,10 @@ def test_sync_and_async_clients_are_twins(sync_name: str, async_name: str) -> No
         async_type = eval(async_res, vars(async_mod)) if isinstance(async_res, str) else async_res
         assert _methods(sync_type) == _methods(async_type), name
     for name in ("with_options", "__init__"):
-        assert inspect.signature(getattr(sync_cls, name)).parameters.keys() == inspect.signature(
-            getattr(async_cls, name)
-        ).parameters.keys()
+        assert (
+            inspect.signature(getattr(sync_cls, name)).parameters.keys()
+            == inspect.signature(getattr(async_cls, name)).parameters.keys()
+        )
 
 
 def test_every_bound_method_shows_its_builders_signature_and_docstring() -> None:

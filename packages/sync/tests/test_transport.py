@@ -7,12 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-import pytest
-from loopback import hang, json_answer, serve, stalled_stream
-
 import difykit
 import difykit_async
+import httpx
+import pytest
 from difykit import Dify
 from difykit_async import AsyncDify
 from difykit_core import (
@@ -23,6 +21,7 @@ from difykit_core import (
     RateLimitError,
     StreamInterruptedError,
 )
+from loopback import hang, json_answer, serve, stalled_stream
 
 CHAT_OK = {"event": "message", "id": "m1", "message_id": "m1", "answer": "hi", "metadata": {}}
 PAGE_OK = {"limit": 20, "has_more": False, "data": []}
@@ -137,7 +136,9 @@ async def test_async_retry_after_http_date_is_honoured(no_sleep: list[float]) ->
     """Retry-After as an HTTP date waits until that moment (capped by the policy)."""
     when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
     seen, handler = scripted(
-        httpx.Response(429, headers={"Retry-After": when}, json={"code": "rate_limit_error", "message": "slow"}),
+        httpx.Response(
+            429, headers={"Retry-After": when}, json={"code": "rate_limit_error", "message": "slow"}
+        ),
         httpx.Response(200, json=PAGE_OK),
     )
     await async_client(handler).conversations.list(user="u1")
@@ -146,7 +147,11 @@ async def test_async_retry_after_http_date_is_honoured(no_sleep: list[float]) ->
 
 def test_the_concurrency_limit_sent_as_400_is_retried_then_raised(no_sleep: list[float]) -> None:
     """Dify's "Too many requests" (status 400) is a RateLimitError, retried max_retries times."""
-    busy = {"code": "invalid_param", "message": "Too many requests. Please try again later.", "status": 400}
+    busy = {
+        "code": "invalid_param",
+        "message": "Too many requests. Please try again later.",
+        "status": 400,
+    }
     seen, handler = scripted(httpx.Response(400, json=busy))
     with pytest.raises(RateLimitError) as info:
         sync_client(handler, max_retries=2).chat.send(query="hi", user="u1")
@@ -164,7 +169,9 @@ def test_a_504_is_not_retried_for_a_generation() -> None:
 def test_other_client_errors_are_not_retried() -> None:
     """A 401 is final: one request, an AuthenticationError naming the key family."""
     seen, handler = scripted(
-        httpx.Response(401, json={"code": "unauthorized", "message": "Access token is invalid", "status": 401})
+        httpx.Response(
+            401, json={"code": "unauthorized", "message": "Access token is invalid", "status": 401}
+        )
     )
     with pytest.raises(AuthenticationError, match="app key"):
         sync_client(handler).chat.send(query="hi", user="u1")
@@ -175,7 +182,7 @@ def test_other_client_errors_are_not_retried() -> None:
 
 
 def test_a_stalled_stream_raises_after_the_idle_timeout() -> None:
-    """Dify sometimes answers 200, pings once and goes silent: the stream raises, it does not hang."""
+    """Dify may answer 200, ping once and go silent: the stream raises instead of hanging."""
     with serve(stalled_stream(silence=3.0)) as server:
         dify = Dify(api_key="app-test", base_url=server.base_url, stream_idle_timeout=0.3)
         started = time.monotonic()
@@ -189,7 +196,9 @@ async def test_async_stalled_stream_raises_after_the_idle_timeout() -> None:
     """The async stream gives up on a silent server after the idle timeout too."""
     with serve(stalled_stream(silence=3.0)) as server:
         started = time.monotonic()
-        async with AsyncDify(api_key="app-test", base_url=server.base_url, stream_idle_timeout=0.3) as dify:
+        async with AsyncDify(
+            api_key="app-test", base_url=server.base_url, stream_idle_timeout=0.3
+        ) as dify:
             with pytest.raises(StreamInterruptedError):
                 async with dify.chat.stream(query="hi", user="u1") as stream:
                     async for _ in stream:
@@ -240,4 +249,6 @@ def test_local_files_are_uploaded_before_the_message(tmp_path: Any) -> None:
     assert [r.url.path for r in seen] == ["/v1/files/upload", "/v1/chat-messages"]
     assert b'filename="cat.png"' in seen[0].read() and b"image/png" in seen[0].read()
     sent = json.loads(seen[1].read())
-    assert sent["files"] == [{"type": "image", "transfer_method": "local_file", "upload_file_id": "f-1"}]
+    assert sent["files"] == [
+        {"type": "image", "transfer_method": "local_file", "upload_file_id": "f-1"}
+    ]

@@ -17,6 +17,8 @@ from difykit_core import (
     DifyError,
     DifyStreamError,
     FileDownload,
+    IndexingError,
+    IndexingTimeoutError,
     InvalidRequestError,
     NotFoundError,
     Observer,
@@ -31,6 +33,7 @@ from difykit_core import (
 from difykit_core._config import Timeouts
 
 from ._client import AsyncDify
+from ._knowledge import AsyncDifyKnowledge
 from ._pages import AsyncPage
 from ._streaming import AsyncStream
 
@@ -39,6 +42,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDify",
+    "AsyncDifyKnowledge",
     "AsyncPage",
     "AsyncStream",
     "AuthenticationError",
@@ -48,6 +52,8 @@ __all__ = [
     "DifyError",
     "DifyStreamError",
     "FileDownload",
+    "IndexingError",
+    "IndexingTimeoutError",
     "InvalidRequestError",
     "NotFoundError",
     "Observer",

@@ -45,7 +45,7 @@ class _Binding:
         return method
 
 
-class endpoint(_Binding, Generic[P, T]):  # noqa: N801 (used like a decorator)
+class endpoint(_Binding, Generic[P, T]):
     """A coroutine method that sends the builder's call and returns its result."""
 
     def __init__(self, builder: Callable[P, Call[T]]) -> None:
@@ -66,8 +66,8 @@ class endpoint(_Binding, Generic[P, T]):  # noqa: N801 (used like a decorator)
         return self._bind(instance, method)
 
 
-class stream_endpoint(_Binding, Generic[P, E, R]):  # noqa: N801
-    """A method that returns an :class:`AsyncStream` of the builder's events (use ``async with``)."""
+class stream_endpoint(_Binding, Generic[P, E, R]):
+    """A method returning an :class:`AsyncStream` of the builder's events (``async with`` it)."""
 
     def __init__(self, builder: Callable[P, StreamCall[E, R]]) -> None:
         super().__init__(builder)
@@ -87,7 +87,7 @@ class stream_endpoint(_Binding, Generic[P, E, R]):  # noqa: N801
         return self._bind(instance, method)
 
 
-class page_endpoint(_Binding, Generic[P, T]):  # noqa: N801
+class page_endpoint(_Binding, Generic[P, T]):
     """A coroutine method returning the first :class:`AsyncPage`; ``async for`` walks the rest."""
 
     def __init__(self, builder: Callable[P, Call[Page[T]]]) -> None:

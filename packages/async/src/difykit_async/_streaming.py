@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 import httpx
-
 from difykit_core import CallInfo, HttpResponse, StreamCall
 from difykit_core._stream import EventReader
 from difykit_core.errors import DifyError, StreamInterruptedError

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import anyio
 import httpx
-
 from difykit_core import (
     Call,
     CallInfo,

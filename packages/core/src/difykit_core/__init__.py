@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ._json import JsonObject, JsonValue
     from ._observer import CallInfo, Observer
     from ._retry import RetryPolicy, next_delay
-    from ._sse import SSEDecoder, ServerSentEvent
+    from ._sse import ServerSentEvent, SSEDecoder
     from ._stream import EventReader, StreamProtocol
     from .errors import (
         APIConnectionError,
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         ConflictError,
         DifyError,
         DifyStreamError,
+        IndexingError,
+        IndexingTimeoutError,
         InvalidRequestError,
         NotFoundError,
         PermissionDeniedError,
@@ -54,6 +56,8 @@ __all__ = [
     "FilePart",
     "HttpRequest",
     "HttpResponse",
+    "IndexingError",
+    "IndexingTimeoutError",
     "InvalidRequestError",
     "JsonObject",
     "JsonValue",

@@ -1,4 +1,4 @@
-"""File extensions → MIME type and Dify file type (a fixed table: the core reads no system files)."""
+"""File extensions → MIME type and Dify file type (a fixed table: no system files are read)."""
 
 from __future__ import annotations
 

@@ -16,8 +16,10 @@ Rules:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal, TypeAlias
 
@@ -48,19 +50,27 @@ class RetryPolicy:
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date), if any."""
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date, read as GMT).
+
+    ``None`` when the header is absent or unreadable (including negative or non-finite numbers).
+    """
     value = headers.get("retry-after") or headers.get("Retry-After")
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # Negative, NaN and infinite values are not delta-seconds: ignore them.
+        return seconds if 0.0 <= seconds < math.inf else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # asctime and "-0000" dates: HTTP dates are always GMT
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, when.timestamp() - now)
 
 

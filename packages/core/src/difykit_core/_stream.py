@@ -3,8 +3,10 @@
 Terminal events (dify-api-notes §3.3): ``error`` always; for chat and completion streams
 ``message_end``, unless a ``workflow_started`` showed a chatflow graph, which ends at
 ``workflow_finished`` or ``workflow_paused`` (``message_end`` comes *before* it there); for
-workflow streams ``workflow_finished`` and ``workflow_paused``. Nothing after the terminal event
-is read: Dify's relay may otherwise keep the connection open for minutes.
+workflow streams ``workflow_finished`` and ``workflow_paused``; for a knowledge pipeline's
+datasource node ``datasource_completed`` (its ``datasource_error`` is raised like ``error``).
+Nothing after the terminal event is read: Dify's relay may otherwise keep the connection open
+for minutes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._sse import SSEDecoder, ServerSentEvent
+from ._sse import ServerSentEvent, SSEDecoder
 from .errors import DifyStreamError, ResponseValidationError, StreamInterruptedError
 from .models.events import BaseEvent, ErrorEvent, UnknownEvent
 
@@ -27,11 +29,13 @@ E_contra = TypeVar("E_contra", bound=BaseEvent, contravariant=True)
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 
-StreamFamily: TypeAlias = Literal["chat", "completion", "workflow"]
+StreamFamily: TypeAlias = Literal["chat", "completion", "workflow", "datasource"]
 
 _GRAPH_END = frozenset({"workflow_finished", "workflow_paused"})
 _GRAPH_END_NO_PAUSE = frozenset({"workflow_finished"})
 _MESSAGE_END = frozenset({"message_end"})
+_DATASOURCE_END = frozenset({"datasource_completed"})
+_ERRORS = frozenset({"error", "datasource_error"})
 
 
 class Collector(Protocol[E_contra, R_co]):
@@ -101,14 +105,8 @@ class EventReader(Generic[E]):
             event = self._parse(frame)
             self._track(event)
             name = event.event
-            if name == "error":
-                error = cast(ErrorEvent, event)
-                self._error = DifyStreamError(
-                    error.message or "Dify reported an error in the stream",
-                    code=error.code,
-                    status=error.status,
-                    task_id=self.task_id,
-                )
+            if name in _ERRORS:
+                self._error = self._stream_error(event)
                 self.done = True
                 break
             events.append(event)
@@ -134,7 +132,22 @@ class EventReader(Generic[E]):
                 + (f" (task_id={self.task_id})" if self.task_id else "")
             )
 
+    def _stream_error(self, event: BaseEvent) -> DifyStreamError:
+        if isinstance(event, ErrorEvent):
+            message, code, status = event.message, event.code, event.status
+        else:  # ``datasource_error`` carries only ``error``
+            error = getattr(event, "error", None)
+            message, code, status = (error if isinstance(error, str) else ""), None, None
+        return DifyStreamError(
+            message or "Dify reported an error in the stream",
+            code=code,
+            status=status,
+            task_id=self.task_id,
+        )
+
     def _terminals(self) -> frozenset[str]:
+        if self._protocol.family == "datasource":
+            return _DATASOURCE_END
         if self._graph:
             return _GRAPH_END if self._protocol.stop_on_pause else _GRAPH_END_NO_PAUSE
         return _MESSAGE_END
@@ -155,7 +168,13 @@ class EventReader(Generic[E]):
                     f"a stream frame is not a JSON object: {frame.data[:200]!r}"
                 ) from exc
             raw.setdefault("event", frame.event or "")
-            return cast(E, UnknownEvent.model_validate(raw))
+            try:
+                return cast(E, UnknownEvent.model_validate(raw))
+            except ValidationError as envelope_exc:
+                # Even the envelope (event, ids, created_at) has the wrong shape.
+                raise ResponseValidationError(
+                    f"a stream frame does not match Dify's event envelope: {envelope_exc}"
+                ) from exc
 
     def _track(self, event: BaseEvent) -> None:
         if event.task_id is not None:

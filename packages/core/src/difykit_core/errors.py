@@ -16,7 +16,9 @@
     ├── APIConnectionError        the request did not get an answer
     │   └── APITimeoutError
     ├── ResponseValidationError   Dify's answer did not match the expected shape
-    └── InvalidRequestError       bad input, raised before anything is sent (also a ValueError)
+    ├── InvalidRequestError       bad input, raised before anything is sent (also a ValueError)
+    ├── IndexingError             a document failed to index (``documents.wait_until_indexed``)
+    └── IndexingTimeoutError      indexing did not finish in time (also a TimeoutError)
 
 Every exception carries Dify's ``code`` string as Dify sent it, so new codes need no release.
 """
@@ -36,6 +38,8 @@ __all__ = [
     "ConflictError",
     "DifyError",
     "DifyStreamError",
+    "IndexingError",
+    "IndexingTimeoutError",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -156,6 +160,50 @@ class ResponseValidationError(DifyError):
 
 class InvalidRequestError(DifyError, ValueError):
     """The arguments are not a valid request; nothing was sent."""
+
+
+class IndexingError(DifyError):
+    """A document of an indexing batch ended in ``indexing_status == "error"``.
+
+    Attributes:
+        document_id: The document that failed.
+        error: Dify's error text for it (``None`` if Dify gave none).
+        batch: The batch that was being waited for.
+    """
+
+    def __init__(self, message: str, *, document_id: str, error: str | None, batch: str) -> None:
+        self.document_id = document_id
+        self.error = error
+        self.batch = batch
+        super().__init__(message)
+
+
+class IndexingTimeoutError(DifyError, TimeoutError):
+    """Indexing did not finish within the time given to ``documents.wait_until_indexed``.
+
+    Dify keeps indexing: wait again, or check ``documents.indexing_status`` later.
+
+    Attributes:
+        batch: The batch that was being waited for.
+        timeout: The seconds that were allowed.
+        completed_segments: Segments indexed when the time ran out.
+        total_segments: Segments to index in all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        batch: str,
+        timeout: float,
+        completed_segments: int,
+        total_segments: int,
+    ) -> None:
+        self.batch = batch
+        self.timeout = timeout
+        self.completed_segments = completed_segments
+        self.total_segments = total_segments
+        super().__init__(message)
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -17,6 +17,8 @@ from difykit_core import (
     DifyError,
     DifyStreamError,
     FileDownload,
+    IndexingError,
+    IndexingTimeoutError,
     InvalidRequestError,
     NotFoundError,
     Observer,
@@ -31,6 +33,7 @@ from difykit_core import (
 from difykit_core._config import Timeouts
 
 from ._client import Dify
+from ._knowledge import DifyKnowledge
 from ._pages import SyncPage
 from ._streaming import Stream
 
@@ -44,8 +47,11 @@ __all__ = [
     "ConflictError",
     "Dify",
     "DifyError",
+    "DifyKnowledge",
     "DifyStreamError",
     "FileDownload",
+    "IndexingError",
+    "IndexingTimeoutError",
     "InvalidRequestError",
     "NotFoundError",
     "Observer",

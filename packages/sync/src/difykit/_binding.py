@@ -45,7 +45,7 @@ class _Binding:
         return method
 
 
-class endpoint(_Binding, Generic[P, T]):  # noqa: N801 (used like a decorator)
+class endpoint(_Binding, Generic[P, T]):
     """A method that sends the builder's call and returns its result."""
 
     def __init__(self, builder: Callable[P, Call[T]]) -> None:
@@ -66,7 +66,7 @@ class endpoint(_Binding, Generic[P, T]):  # noqa: N801 (used like a decorator)
         return self._bind(instance, method)
 
 
-class stream_endpoint(_Binding, Generic[P, E, R]):  # noqa: N801
+class stream_endpoint(_Binding, Generic[P, E, R]):
     """A method that returns a :class:`Stream` of the builder's events."""
 
     def __init__(self, builder: Callable[P, StreamCall[E, R]]) -> None:
@@ -87,7 +87,7 @@ class stream_endpoint(_Binding, Generic[P, E, R]):  # noqa: N801
         return self._bind(instance, method)
 
 
-class page_endpoint(_Binding, Generic[P, T]):  # noqa: N801
+class page_endpoint(_Binding, Generic[P, T]):
     """A method that returns the first :class:`SyncPage`; iterating it walks the rest."""
 
     def __init__(self, builder: Callable[P, Call[Page[T]]]) -> None:

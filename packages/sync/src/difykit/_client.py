@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import TypeVar
 
 import httpx
-
 from difykit_core import Observer, RetryPolicy
 from difykit_core._config import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
@@ -98,7 +97,7 @@ class _BaseClient:
     ) -> _C:
         """A sibling client with some options changed, on the same connection pool."""
         t = self._transport
-        sibling = type(self)(
+        return type(self)(
             api_key=api_key if api_key is not None else t.api_key,
             base_url=base_url if base_url is not None else t.base_url,
             timeout=timeout if timeout is not None else t.timeouts,
@@ -109,7 +108,6 @@ class _BaseClient:
             http_client=t.http,
             observers=t.observers,
         )
-        return sibling
 
     def close(self) -> None:
         """Close the connection pool, unless it was passed in as ``http_client``."""
@@ -143,11 +141,56 @@ class Dify(_BaseClient):
         return r.Chat(self._transport)
 
     @cached_property
+    def completion(self) -> r.Completion:
+        """Completion apps: ``send``, ``stream``, ``stop``."""
+        return r.Completion(self._transport)
+
+    @cached_property
+    def workflows(self) -> r.Workflows:
+        """Workflow apps: ``run``, ``stream``, ``stop``, ``get_run``, ``logs``, ``resume``."""
+        return r.Workflows(self._transport)
+
+    @cached_property
+    def human_input(self) -> r.HumanInput:
+        """Human Input forms of paused runs: ``get``, ``submit``."""
+        return r.HumanInput(self._transport)
+
+    @cached_property
     def files(self) -> r.Files:
         """Files: ``upload``, ``preview``."""
         return r.Files(self._transport)
 
     @cached_property
+    def end_users(self) -> r.EndUsers:
+        """End users: ``get``."""
+        return r.EndUsers(self._transport)
+
+    @cached_property
+    def audio(self) -> r.Audio:
+        """Audio: ``to_text``, ``to_speech``."""
+        return r.Audio(self._transport)
+
+    @cached_property
+    def feedbacks(self) -> r.Feedbacks:
+        """Feedback on messages: ``create``, ``list``."""
+        return r.Feedbacks(self._transport)
+
+    @cached_property
+    def messages(self) -> r.Messages:
+        """Messages of conversations: ``list``, ``suggested``."""
+        return r.Messages(self._transport)
+
+    @cached_property
     def conversations(self) -> r.Conversations:
         """Conversations: ``list``, ``rename``, ``delete``, ``variables``, ``update_variable``."""
         return r.Conversations(self._transport)
+
+    @cached_property
+    def app(self) -> r.App:
+        """The app itself: ``info``, ``parameters``, ``meta``, ``site``."""
+        return r.App(self._transport)
+
+    @cached_property
+    def annotations(self) -> r.Annotations:
+        """Annotations (``list``, ``create``, ``update``, ``delete``) and annotation reply."""
+        return r.Annotations(self._transport)

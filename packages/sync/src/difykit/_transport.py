@@ -11,7 +11,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 import httpx
-
 from difykit_core import Call, CallInfo, HttpRequest, HttpResponse, Observer, RetryPolicy
 from difykit_core._config import Timeouts
 from difykit_core._retry import Failure, next_delay

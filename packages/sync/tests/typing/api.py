@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing_extensions import assert_type
-
 from difykit import Dify, Stream, SyncPage
 from difykit_async import AsyncDify, AsyncPage, AsyncStream
 from difykit_core.models.conversations import Conversation
 from difykit_core.models.events import ChatEvent
 from difykit_core.models.files import FileDownload, UploadedFile
 from difykit_core.models.messages import ChatMessage
+from typing_extensions import assert_type
 
 
 def sync_usage(dify: Dify) -> None:

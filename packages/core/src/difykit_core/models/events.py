@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import Discriminator, Tag
 
-from .._json import JsonValue
+from difykit_core._json import JsonValue
+
 from ._base import DifyModel
 from .common import MessageMetadata
 from .workflow import HumanInputAction, NodeExecution, WorkflowRunData
@@ -146,7 +147,7 @@ class TTSMessageEndEvent(BaseEvent):
 
 
 class ErrorEvent(BaseEvent):
-    """An error inside the stream; the stream raises :class:`~difykit_core.errors.DifyStreamError`."""
+    """An error inside the stream; reading it raises :class:`~difykit_core.DifyStreamError`."""
 
     event: Literal["error"] = "error"
     status: int | None = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._json import JsonObject
-from .._mime import dify_file_type
+from difykit_core._json import JsonObject
+from difykit_core._mime import dify_file_type
+
 from ._base import DifyModel, RequestModel
 
 __all__ = ["FileDownload", "RemoteFile", "UploadedFile"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .._json import JsonValue
+from difykit_core._json import JsonValue
+
 from ._base import DifyModel
 
 __all__ = [

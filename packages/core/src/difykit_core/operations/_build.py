@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
-from .._call import Call
-from .._http import FilePart, HttpMethod, HttpRequest, HttpResponse
-from .._json import JsonObject, JsonValue
-from .._mime import guess_mime_type
-from ..errors import InvalidRequestError, KeyFamily
-from ..models.files import FileDownload, RemoteFile, UploadedFile
-from ..models.pages import Page
+from difykit_core._call import Call
+from difykit_core._http import FilePart, HttpMethod, HttpRequest, HttpResponse
+from difykit_core._json import JsonObject, JsonValue
+from difykit_core._mime import guess_mime_type
+from difykit_core.errors import InvalidRequestError, KeyFamily
+from difykit_core.models.files import FileDownload, RemoteFile, UploadedFile
+from difykit_core.models.pages import Page
 
 __all__ = [
     "FileInput",
@@ -52,7 +52,7 @@ Inputs: TypeAlias = "Mapping[str, InputValue]"
 
 
 def build_body(model: type[M], operation: str, fields: Mapping[str, Any]) -> M:
-    """Validate a request body, turning pydantic's error into a short :class:`InvalidRequestError`."""
+    """Validate a request body, turning pydantic's error into a short InvalidRequestError."""
     try:
         return model.model_validate(fields)
     except ValidationError as exc:

@@ -7,18 +7,20 @@ from dataclasses import replace
 from functools import cache
 from typing import TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from .._call import Call, StreamCall
-from .._collect import ChatCollector, CompletionCollector, WorkflowCollector
-from .._http import HttpRequest, HttpResponse
-from .._json import JsonObject
-from .._stream import StreamProtocol
-from ..models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
-from ..models.files import UploadedFile
-from ..models.messages import ChatMessage, CompletionMessage
-from ..models.workflow import WorkflowRun
-from ._build import FileInput, resolve_files
+from difykit_core._call import Call, StreamCall
+from difykit_core._collect import ChatCollector, CompletionCollector, WorkflowCollector
+from difykit_core._http import HttpRequest, HttpResponse
+from difykit_core._json import JsonObject
+from difykit_core._stream import StreamProtocol
+from difykit_core.models._base import RequestModel
+from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
+from difykit_core.models.files import UploadedFile
+from difykit_core.models.messages import ChatMessage, CompletionMessage
+from difykit_core.models.workflow import WorkflowRun
+
+from ._build import FileInput, build_body, call, empty_parser, resolve_files
 from .files import upload_file
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "completion_protocol",
     "generation_call",
     "generation_stream",
+    "stop_call",
     "workflow_protocol",
 ]
 
@@ -71,7 +74,7 @@ def _with_files(
 
     def complete(uploaded: Sequence[UploadedFile]) -> HttpRequest:
         filled = list(objects)
-        for (index, _), file in zip(local, uploaded):
+        for (index, _), file in zip(local, uploaded, strict=True):
             filled[index] = file.to_input()
         return replace(request, json={**body, "files": filled})  # type: ignore[dict-item]
 
@@ -121,4 +124,22 @@ def generation_stream(
         replayable=False,
         uploads=uploads,
         complete=complete,
+    )
+
+
+class _StopRequest(RequestModel):
+    user: str = Field(min_length=1)
+
+
+def stop_call(operation: str, url: str, user: str) -> Call[None]:
+    """A stop request (``{"user": …}``); Dify answers success even for finished tasks."""
+    body = build_body(_StopRequest, operation, {"user": user})
+    return call(
+        operation,
+        "POST",
+        url,
+        empty_parser,
+        json=body.model_dump(mode="json"),
+        user=user,
+        replayable=True,
     )

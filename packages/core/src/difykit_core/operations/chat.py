@@ -6,33 +6,32 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
-from .._call import Call, StreamCall
-from .._json import JsonObject
-from ..models._base import RequestModel
-from ..models.events import ChatEvent
-from ..models.messages import ChatMessage
+from difykit_core._call import Call, StreamCall
+from difykit_core._json import JsonObject
+from difykit_core.models._base import RequestModel
+from difykit_core.models.events import ChatEvent
+from difykit_core.models.messages import ChatMessage
+
 from ._build import (
     FileInput,
     Inputs,
     build_body,
-    call,
-    empty_parser,
     model_parser,
     path,
     require,
     serialize_inputs,
 )
-from ._generate import chat_protocol, generation_call, generation_stream
+from ._generate import chat_protocol, generation_call, generation_stream, stop_call
 
 __all__ = ["ChatRequest", "send_message", "stop_message", "stream_message"]
 
 
 class ChatRequest(RequestModel):
-    """Body of ``POST /chat-messages`` (``response_mode`` and ``files`` are added by the builder)."""
+    """Body of ``POST /chat-messages`` (the builder adds ``response_mode`` and ``files``)."""
 
     query: str = Field(min_length=1)
     user: str = Field(min_length=1)
-    inputs: JsonObject = {}
+    inputs: JsonObject = Field(default_factory=dict)
     conversation_id: str | None = None
     auto_generate_name: bool | None = None
     workflow_id: str | None = None
@@ -57,7 +56,7 @@ def _body(
     }
     body = build_body(ChatRequest, operation, {k: v for k, v in fields.items() if v is not None})
     if not body.query.strip():
-        from ..errors import InvalidRequestError
+        from difykit_core.errors import InvalidRequestError
 
         raise InvalidRequestError(f"{operation}: `query` must not be blank")
     return body.model_dump(mode="json", exclude_none=True)
@@ -120,10 +119,6 @@ def stream_message(
     return generation_stream("chat.stream", "/chat-messages", body, files, user, chat_protocol())
 
 
-class _StopRequest(RequestModel):
-    user: str = Field(min_length=1)
-
-
 def stop_message(task_id: str, *, user: str) -> Call[None]:
     """Stop a streaming chat answer (``POST /chat-messages/{task_id}/stop``).
 
@@ -134,13 +129,4 @@ def stop_message(task_id: str, *, user: str) -> Call[None]:
         user: The end user who started it.
     """
     require("chat.stop", task_id=task_id)
-    body = build_body(_StopRequest, "chat.stop", {"user": user})
-    return call(
-        "chat.stop",
-        "POST",
-        path("/chat-messages/{task_id}/stop", task_id=task_id),
-        empty_parser,
-        json=body.model_dump(mode="json"),
-        user=user,
-        replayable=True,
-    )
+    return stop_call("chat.stop", path("/chat-messages/{task_id}/stop", task_id=task_id), user)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .._call import Call
-from .._http import HttpRequest
-from ..models.files import FileDownload, UploadedFile
+from difykit_core._call import Call
+from difykit_core._http import HttpRequest
+from difykit_core.models.files import FileDownload, UploadedFile
+
 from ._build import Upload, binary_parser, call, file_part, model_parser, path, query, require
 
 __all__ = ["preview_file", "upload_file"]

@@ -1,0 +1,63 @@
+"""``AsyncDifyKnowledge``: the asyncio client for a knowledge (dataset) key."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from . import _knowledge_resources as kr
+from ._client import _BaseClient
+
+__all__ = ["AsyncDifyKnowledge"]
+
+
+class AsyncDifyKnowledge(_BaseClient):
+    """Client for the knowledge API, with a knowledge key (``dataset-…``).
+
+    Example::
+
+        async with AsyncDifyKnowledge(api_key="dataset-…") as kb:
+            ds = await kb.datasets.create(name="Docs", indexing_technique="economy")
+            doc = await kb.documents.create_from_text(ds.id, name="a", text="Hello")
+            await kb.documents.wait_until_indexed(ds.id, doc.batch)
+            print((await kb.datasets.retrieve(ds.id, query="Hello")).records)
+    """
+
+    @cached_property
+    def datasets(self) -> kr.Datasets:
+        """Knowledge bases: ``create``, ``list``, ``get``, ``update``, ``delete``, ``retrieve``."""
+        return kr.Datasets(self._transport)
+
+    @cached_property
+    def documents(self) -> kr.Documents:
+        """Documents: create and update from text or file, list, get, delete, indexing."""
+        return kr.Documents(self._transport)
+
+    @cached_property
+    def chunks(self) -> kr.Chunks:
+        """Chunks (segments) of a document: ``create``, ``list``, ``get``, ``update``…"""
+        return kr.Chunks(self._transport)
+
+    @cached_property
+    def child_chunks(self) -> kr.ChildChunks:
+        """Child chunks of a chunk: ``create``, ``list``, ``update``, ``delete``."""
+        return kr.ChildChunks(self._transport)
+
+    @cached_property
+    def tags(self) -> kr.Tags:
+        """Knowledge tags: ``list``, ``create``, ``rename``, ``delete``, ``bind``, ``unbind``…"""
+        return kr.Tags(self._transport)
+
+    @cached_property
+    def metadata(self) -> kr.Metadata:
+        """Metadata fields and document metadata values."""
+        return kr.Metadata(self._transport)
+
+    @cached_property
+    def models(self) -> kr.Models:
+        """The workspace's models: ``list``."""
+        return kr.Models(self._transport)
+
+    @cached_property
+    def pipeline(self) -> kr.Pipeline:
+        """Knowledge pipelines: upload a file, list datasource nodes, run."""
+        return kr.Pipeline(self._transport)
