@@ -2,14 +2,15 @@
 
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
 dependencies, so an undeclared sibling import fails), ``lint`` (ruff), ``typecheck`` (mypy
---strict on src and tests, per package), ``build`` (``uv build --no-sources``, then each wheel
-installed alone in a fresh venv and imported). Tests run on the default Python and on the
+--strict on src and tests, per package), ``docs`` (mypy on README code blocks and examples/), ``build`` (``uv build
+--no-sources``, then each wheel installed alone in a fresh venv and imported). Tests run on the default Python and on the
 oldest and newest supported ones when this machine has them (pyenv users:
 ``export PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0``); missing ones are left out, not failed.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import nox
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests", "lint", "typecheck", "build"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "build"]
 
 ROOT = Path(__file__).parent
 PACKAGES = {"core": "difykit-core", "sync": "difykit", "async": "difykit-async"}
@@ -85,6 +86,29 @@ def typecheck(session: nox.Session, package: str) -> None:
         f"packages/{package}/tests",
         env={"MYPYPATH": f"packages/{package}/tests"},
     )
+
+
+def _readme_blocks(target: Path) -> list[str]:
+    """Write every ```python block of the READMEs to ``target`` as modules; return their paths."""
+    target.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for readme in [ROOT / "README.md", *sorted(ROOT.glob("packages/*/README.md"))]:
+        blocks = re.findall(r"```python\n(.*?)```", readme.read_text("utf-8"), re.S)
+        slug = "root" if readme.parent == ROOT else readme.parent.name
+        for index, block in enumerate(blocks):
+            path = target / f"readme_{slug}_{index}.py"
+            path.write_text(block, "utf-8")
+            paths.append(str(path))
+    return paths
+
+
+@nox.session(python=DEFAULT)
+def docs(session: nox.Session) -> None:
+    """mypy --strict on every README code block and on examples/ (what users paste must type-check)."""
+    _sync(session, "sync", "test")
+    with tempfile.TemporaryDirectory() as tmp:
+        blocks = _readme_blocks(Path(tmp))
+        session.run("mypy", "--strict", *blocks, "examples")
 
 
 @nox.session(python=DEFAULT, venv_backend="none")

@@ -22,21 +22,38 @@ def test_all_is_sorted_and_importable(module: ModuleType) -> None:
         assert getattr(module, name) is not None, name
 
 
-@pytest.mark.parametrize("module", [difykit, difykit_async], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [difykit, difykit_async, difykit_core], ids=lambda m: m.__name__)
 def test_all_lists_every_public_name(module: ModuleType) -> None:
-    """A public class or function reachable from the package root is listed in __all__."""
+    """Every name the lazy root can load is in __all__, and nothing public is left out."""
+    helpers = {"TYPE_CHECKING", "annotations"}
     public = {
         name
         for name, value in vars(module).items()
-        if not name.startswith("_") and not isinstance(value, ModuleType) and name != "annotations"
+        if not name.startswith("_") and not isinstance(value, ModuleType) and name not in helpers
     }
     assert public <= set(module.__all__)
+    lazy = set(module._WHERE) | (
+        {n for n in module.__all__ if n.endswith("Error")} if module is difykit_core else set()
+    )
+    assert set(module.__all__) == lazy
 
 
-def _resources(client: type) -> dict[str, type]:
+@pytest.mark.parametrize("name", ["difykit", "difykit_async", "difykit_core"])
+def test_importing_the_package_loads_neither_pydantic_models_nor_httpx(name: str) -> None:
+    """``import difykit`` is cheap: models and HTTP load when a client or call needs them."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {name}; print('pydantic.main' in sys.modules, 'httpx' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def _resources(client: object) -> dict[str, type]:
+    """Resource name → resource class, by reading each cached property of a client."""
     return {
-        name: inspect.signature(attr.func).return_annotation
-        for name, attr in vars(client).items()
+        name: type(getattr(client, name))
+        for name, attr in vars(type(client)).items()
         if isinstance(attr, cached_property)
     }
 
@@ -61,16 +78,11 @@ def test_sync_and_async_clients_are_twins(sync_name: str, async_name: str) -> No
     if sync_cls is None and async_cls is None:
         pytest.skip(f"{sync_name} is not built yet")
     assert sync_cls is not None and async_cls is not None
-    sync_resources, async_resources = _resources(sync_cls), _resources(async_cls)
+    sync_resources = _resources(sync_cls(api_key="app-x"))
+    async_resources = _resources(async_cls(api_key="app-x"))
     assert sorted(sync_resources) == sorted(async_resources)
-    sync_mod = inspect.getmodule(sync_cls)
-    async_mod = inspect.getmodule(async_cls)
-    for name in sync_resources:
-        sync_res = getattr(sync_cls, name).func.__annotations__["return"]
-        async_res = getattr(async_cls, name).func.__annotations__["return"]
-        sync_type = eval(sync_res, vars(sync_mod)) if isinstance(sync_res, str) else sync_res
-        async_type = eval(async_res, vars(async_mod)) if isinstance(async_res, str) else async_res
-        assert _methods(sync_type) == _methods(async_type), name
+    for name, sync_type in sync_resources.items():
+        assert _methods(sync_type) == _methods(async_resources[name]), name
     for name in ("with_options", "__init__"):
         assert (
             inspect.signature(getattr(sync_cls, name)).parameters.keys()

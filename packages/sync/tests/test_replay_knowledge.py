@@ -17,6 +17,7 @@ They are checked below as refusals instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -294,7 +295,7 @@ CASES: list[Case] = [
     _k("162-workspace-models-text-embedding", "models", "list", ids=(5,), kind="page"),
 ]
 
-REFUSED = {
+REFUSED: dict[str, Callable[[], object]] = {
     "99-error-dataset-create-missing-name": lambda: datasets.create_dataset(name=""),
     "112-error-document-create-by-file-no-file": lambda: documents.create_document_from_file(
         DATASET,

@@ -69,8 +69,9 @@ def test_stream_yields_typed_events_and_knows_its_ids() -> None:
     """Iterating the chatflow recording yields typed events; ids are readable once seen."""
     dify, _ = client_for(recorded_body(load_recording("06-chat-messages-streaming-continue")))
     with dify.chat.stream(query="x", user="u") as stream:
-        assert stream.task_id is None
+        before = stream.task_id
         events = list(stream)
+        assert before is None
         assert stream.task_id == "b16c4d90-917c-4bf3-8153-9d0696ef1fe0"
         assert stream.conversation_id == "d03f895f-69e4-4697-b7b6-75cd6def8025"
         assert stream.workflow_run_id == "626a1519-dad7-4a34-9ec5-01a6e4d58081"

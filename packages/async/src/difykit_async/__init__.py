@@ -6,36 +6,41 @@ iterators of typed events; names and parameters match the sync ``difykit`` exact
 
 from __future__ import annotations
 
-from difykit_core import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CallInfo,
-    ConflictError,
-    DifyError,
-    DifyStreamError,
-    FileDownload,
-    IndexingError,
-    IndexingTimeoutError,
-    InvalidRequestError,
-    NotFoundError,
-    Observer,
-    PermissionDeniedError,
-    RateLimitError,
-    RemoteFile,
-    ResponseValidationError,
-    ServerError,
-    StreamInterruptedError,
-    UploadedFile,
-)
-from difykit_core._config import Timeouts
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from ._client import AsyncDify
-from ._knowledge import AsyncDifyKnowledge
-from ._pages import AsyncPage
-from ._streaming import AsyncStream
+if TYPE_CHECKING:
+    from difykit_core import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        CallInfo,
+        ConflictError,
+        DifyError,
+        DifyStreamError,
+        FileDownload,
+        IndexingError,
+        IndexingTimeoutError,
+        InvalidRequestError,
+        NotFoundError,
+        Observer,
+        PermissionDeniedError,
+        RateLimitError,
+        RemoteFile,
+        ResponseValidationError,
+        ServerError,
+        StreamInterruptedError,
+        UploadedFile,
+    )
+    from difykit_core._config import Timeouts
+
+    from ._client import AsyncDify
+    from ._knowledge import AsyncDifyKnowledge
+    from ._pages import AsyncPage
+    from ._streaming import AsyncStream
 
 __all__ = [
     "APIConnectionError",
@@ -66,3 +71,46 @@ __all__ = [
     "Timeouts",
     "UploadedFile",
 ]
+
+_WHERE: dict[str, str] = {
+    "APIConnectionError": "difykit_core",
+    "APIStatusError": "difykit_core",
+    "APITimeoutError": "difykit_core",
+    "AsyncDify": "._client",
+    "AsyncDifyKnowledge": "._knowledge",
+    "AsyncPage": "._pages",
+    "AsyncStream": "._streaming",
+    "AuthenticationError": "difykit_core",
+    "BadRequestError": "difykit_core",
+    "CallInfo": "difykit_core",
+    "ConflictError": "difykit_core",
+    "DifyError": "difykit_core",
+    "DifyStreamError": "difykit_core",
+    "FileDownload": "difykit_core",
+    "IndexingError": "difykit_core",
+    "IndexingTimeoutError": "difykit_core",
+    "InvalidRequestError": "difykit_core",
+    "NotFoundError": "difykit_core",
+    "Observer": "difykit_core",
+    "PermissionDeniedError": "difykit_core",
+    "RateLimitError": "difykit_core",
+    "RemoteFile": "difykit_core",
+    "ResponseValidationError": "difykit_core",
+    "ServerError": "difykit_core",
+    "StreamInterruptedError": "difykit_core",
+    "Timeouts": "difykit_core._config",
+    "UploadedFile": "difykit_core",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

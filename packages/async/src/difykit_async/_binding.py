@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, ParamSpec, TypeVar, overload
-
-from difykit_core import Call, Page, StreamCall
-from difykit_core.models.events import BaseEvent
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from ._pages import AsyncPage
 from ._streaming import AsyncStream
 from ._transport import Transport
 
+if TYPE_CHECKING:
+    from difykit_core import Call, Page, StreamCall
+    from difykit_core.models.events import BaseEvent
+
 __all__ = ["Resource", "endpoint", "page_endpoint", "stream_endpoint"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-E = TypeVar("E", bound=BaseEvent)
+E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
 _Self = TypeVar("_Self")
 

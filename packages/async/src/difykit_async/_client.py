@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 from difykit_core import Observer, RetryPolicy
@@ -17,8 +17,10 @@ from difykit_core._config import (
     resolve_base_url,
 )
 
-from . import _resources as r
 from ._transport import Transport, user_agent
+
+if TYPE_CHECKING:
+    from . import _resources as r
 
 __all__ = ["AsyncDify"]
 
@@ -138,59 +140,83 @@ class AsyncDify(_BaseClient):
     @cached_property
     def chat(self) -> r.Chat:
         """Chat apps: ``send``, ``stream``, ``stop``."""
+        from . import _resources as r
+
         return r.Chat(self._transport)
 
     @cached_property
     def completion(self) -> r.Completion:
         """Completion apps: ``send``, ``stream``, ``stop``."""
+        from . import _resources as r
+
         return r.Completion(self._transport)
 
     @cached_property
     def workflows(self) -> r.Workflows:
         """Workflow apps: ``run``, ``stream``, ``stop``, ``get_run``, ``logs``, ``resume``."""
+        from . import _resources as r
+
         return r.Workflows(self._transport)
 
     @cached_property
     def human_input(self) -> r.HumanInput:
         """Human Input forms of paused runs: ``get``, ``submit``."""
+        from . import _resources as r
+
         return r.HumanInput(self._transport)
 
     @cached_property
     def files(self) -> r.Files:
         """Files: ``upload``, ``preview``."""
+        from . import _resources as r
+
         return r.Files(self._transport)
 
     @cached_property
     def end_users(self) -> r.EndUsers:
         """End users: ``get``."""
+        from . import _resources as r
+
         return r.EndUsers(self._transport)
 
     @cached_property
     def audio(self) -> r.Audio:
         """Audio: ``to_text``, ``to_speech``."""
+        from . import _resources as r
+
         return r.Audio(self._transport)
 
     @cached_property
     def feedbacks(self) -> r.Feedbacks:
         """Feedback on messages: ``create``, ``list``."""
+        from . import _resources as r
+
         return r.Feedbacks(self._transport)
 
     @cached_property
     def messages(self) -> r.Messages:
         """Messages of conversations: ``list``, ``suggested``."""
+        from . import _resources as r
+
         return r.Messages(self._transport)
 
     @cached_property
     def conversations(self) -> r.Conversations:
         """Conversations: ``list``, ``rename``, ``delete``, ``variables``, ``update_variable``."""
+        from . import _resources as r
+
         return r.Conversations(self._transport)
 
     @cached_property
     def app(self) -> r.App:
         """The app itself: ``info``, ``parameters``, ``meta``, ``site``."""
+        from . import _resources as r
+
         return r.App(self._transport)
 
     @cached_property
     def annotations(self) -> r.Annotations:
         """Annotations (``list``, ``create``, ``update``, ``delete``) and annotation reply."""
+        from . import _resources as r
+
         return r.Annotations(self._transport)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Generic, TypeVar
-
-from difykit_core import Call, Page
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._transport import Transport
+
+if TYPE_CHECKING:
+    from difykit_core import Call, Page
 
 __all__ = ["AsyncPage"]
 

@@ -8,19 +8,11 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
-from difykit_core import (
-    Call,
-    CallInfo,
-    HttpRequest,
-    HttpResponse,
-    Observer,
-    RetryPolicy,
-    UploadedFile,
-)
+from difykit_core import CallInfo, HttpRequest, HttpResponse, RetryPolicy
 from difykit_core._config import Timeouts
 from difykit_core._retry import Failure, next_delay
 from difykit_core.errors import (
@@ -30,6 +22,9 @@ from difykit_core.errors import (
     RateLimitError,
     error_from_response,
 )
+
+if TYPE_CHECKING:
+    from difykit_core import Call, Observer, UploadedFile
 
 __all__ = ["Transport", "user_agent"]
 

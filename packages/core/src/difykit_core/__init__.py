@@ -7,8 +7,9 @@ retry rules and error mapping for Dify's Service API. Nothing here does I/O; the
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
 if TYPE_CHECKING:
     from ._call import Call, StreamCall
@@ -103,11 +104,11 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _WHERE.get(name) or (_ERRORS if name in __all__ else None)
     if module is None:
         raise AttributeError(f"module 'difykit_core' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
+    value = getattr(_import_module(module, __name__), name)
     globals()[name] = value
     return value
 

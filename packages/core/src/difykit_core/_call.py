@@ -6,8 +6,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from pydantic import ValidationError
-
 from ._http import HttpRequest, HttpResponse
 from .errors import KeyFamily, ResponseValidationError, error_from_response
 
@@ -61,7 +59,7 @@ class Call(_Operation, Generic[T]):
         self.raise_for_status(response, api_key=api_key)
         try:
             return self.parser(response)
-        except (ValidationError, ValueError) as exc:
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ResponseValidationError(
                 f"{self.operation}: Dify's answer (HTTP {response.status_code}) does not match "
                 f"the expected shape: {exc}"

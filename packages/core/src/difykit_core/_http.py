@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal, TypeAlias
+from typing import TYPE_CHECKING, BinaryIO, Literal, TypeAlias
 
-from ._json import JsonValue
+if TYPE_CHECKING:
+    from ._json import JsonValue
 
 __all__ = ["FileContent", "FilePart", "HttpMethod", "HttpRequest", "HttpResponse"]
 

@@ -18,7 +18,7 @@
     ├── ResponseValidationError   Dify's answer did not match the expected shape
     ├── InvalidRequestError       bad input, raised before anything is sent (also a ValueError)
     ├── IndexingError             a document failed to index (``documents.wait_until_indexed``)
-    └── IndexingTimeoutError      indexing did not finish in time (also a TimeoutError)
+    └── IndexingTimeoutError      indexing did not finish within the wait's timeout
 
 Every exception carries Dify's ``code`` string as Dify sent it, so new codes need no release.
 """
@@ -178,7 +178,7 @@ class IndexingError(DifyError):
         super().__init__(message)
 
 
-class IndexingTimeoutError(DifyError, TimeoutError):
+class IndexingTimeoutError(DifyError):
     """Indexing did not finish within the time given to ``documents.wait_until_indexed``.
 
     Dify keeps indexing: wait again, or check ``documents.indexing_status`` later.

@@ -6,36 +6,41 @@ The asyncio twin is ``difykit_async`` (``pip install "difykit[async]"``).
 
 from __future__ import annotations
 
-from difykit_core import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    CallInfo,
-    ConflictError,
-    DifyError,
-    DifyStreamError,
-    FileDownload,
-    IndexingError,
-    IndexingTimeoutError,
-    InvalidRequestError,
-    NotFoundError,
-    Observer,
-    PermissionDeniedError,
-    RateLimitError,
-    RemoteFile,
-    ResponseValidationError,
-    ServerError,
-    StreamInterruptedError,
-    UploadedFile,
-)
-from difykit_core._config import Timeouts
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING
+from typing import Any as _Any
 
-from ._client import Dify
-from ._knowledge import DifyKnowledge
-from ._pages import SyncPage
-from ._streaming import Stream
+if TYPE_CHECKING:
+    from difykit_core import (
+        APIConnectionError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        CallInfo,
+        ConflictError,
+        DifyError,
+        DifyStreamError,
+        FileDownload,
+        IndexingError,
+        IndexingTimeoutError,
+        InvalidRequestError,
+        NotFoundError,
+        Observer,
+        PermissionDeniedError,
+        RateLimitError,
+        RemoteFile,
+        ResponseValidationError,
+        ServerError,
+        StreamInterruptedError,
+        UploadedFile,
+    )
+    from difykit_core._config import Timeouts
+
+    from ._client import Dify
+    from ._knowledge import DifyKnowledge
+    from ._pages import SyncPage
+    from ._streaming import Stream
 
 __all__ = [
     "APIConnectionError",
@@ -66,3 +71,46 @@ __all__ = [
     "Timeouts",
     "UploadedFile",
 ]
+
+_WHERE: dict[str, str] = {
+    "APIConnectionError": "difykit_core",
+    "APIStatusError": "difykit_core",
+    "APITimeoutError": "difykit_core",
+    "AuthenticationError": "difykit_core",
+    "BadRequestError": "difykit_core",
+    "CallInfo": "difykit_core",
+    "ConflictError": "difykit_core",
+    "Dify": "._client",
+    "DifyError": "difykit_core",
+    "DifyKnowledge": "._knowledge",
+    "DifyStreamError": "difykit_core",
+    "FileDownload": "difykit_core",
+    "IndexingError": "difykit_core",
+    "IndexingTimeoutError": "difykit_core",
+    "InvalidRequestError": "difykit_core",
+    "NotFoundError": "difykit_core",
+    "Observer": "difykit_core",
+    "PermissionDeniedError": "difykit_core",
+    "RateLimitError": "difykit_core",
+    "RemoteFile": "difykit_core",
+    "ResponseValidationError": "difykit_core",
+    "ServerError": "difykit_core",
+    "Stream": "._streaming",
+    "StreamInterruptedError": "difykit_core",
+    "SyncPage": "._pages",
+    "Timeouts": "difykit_core._config",
+    "UploadedFile": "difykit_core",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

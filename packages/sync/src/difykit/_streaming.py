@@ -5,19 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
-from difykit_core import CallInfo, HttpResponse, StreamCall
-from difykit_core._stream import EventReader
+from difykit_core import CallInfo, HttpResponse
 from difykit_core.errors import DifyError, StreamInterruptedError
-from difykit_core.models.events import BaseEvent
 
 from ._transport import Transport
 
+if TYPE_CHECKING:
+    from difykit_core import StreamCall
+    from difykit_core._stream import EventReader
+    from difykit_core.models.events import BaseEvent
+
 __all__ = ["Stream"]
 
-E = TypeVar("E", bound=BaseEvent)
+E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
 
 

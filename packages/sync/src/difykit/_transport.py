@@ -8,10 +8,10 @@ import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from difykit_core import Call, CallInfo, HttpRequest, HttpResponse, Observer, RetryPolicy
+from difykit_core import CallInfo, HttpRequest, HttpResponse, RetryPolicy
 from difykit_core._config import Timeouts
 from difykit_core._retry import Failure, next_delay
 from difykit_core.errors import (
@@ -21,6 +21,9 @@ from difykit_core.errors import (
     RateLimitError,
     error_from_response,
 )
+
+if TYPE_CHECKING:
+    from difykit_core import Call, Observer
 
 __all__ = ["Transport", "user_agent"]
 

@@ -1,7 +1,8 @@
-"""The result and event types of Dify's API (re-exported from ``difykit_core.models``)."""
+"""The result, event and request types of Dify's API (re-exported from ``difykit_core.models``)."""
 
 from __future__ import annotations
 
+from difykit_core.models import knowledge as _knowledge
 from difykit_core.models.common import (
     AnnotationReply,
     MessageMetadata,
@@ -53,6 +54,7 @@ from difykit_core.models.files import (
     RemoteFile,
     UploadedFile,
 )
+from difykit_core.models.knowledge import *  # noqa: F403  (the knowledge API types)
 from difykit_core.models.messages import (
     ChatMessage,
     CompletionMessage,
@@ -121,3 +123,4 @@ __all__ = [
     "WorkflowRunDetail",
     "WorkflowStartedEvent",
 ]
+__all__ += _knowledge.__all__

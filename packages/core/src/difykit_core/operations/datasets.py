@@ -10,6 +10,7 @@ from difykit_core._call import Call
 from difykit_core.models._base import RequestModel
 from difykit_core.models.knowledge.datasets import (
     Dataset,
+    DatasetProvider,
     ExternalRetrievalModel,
     IndexingTechnique,
     Permission,
@@ -54,7 +55,7 @@ class DatasetCreateRequest(RequestModel):
     description: str | None = Field(default=None, max_length=400)
     indexing_technique: IndexingTechnique | None = None
     permission: Permission | None = None
-    provider: str | None = None
+    provider: DatasetProvider | None = None
     external_knowledge_api_id: str | None = None
     external_knowledge_id: str | None = None
     embedding_model: str | None = None
@@ -103,7 +104,7 @@ def create_dataset(
     description: str | None = None,
     indexing_technique: IndexingTechnique | None = None,
     permission: Permission | None = None,
-    provider: str | None = None,
+    provider: DatasetProvider | None = None,
     external_knowledge_api_id: str | None = None,
     external_knowledge_id: str | None = None,
     embedding_model: str | None = None,

@@ -19,6 +19,7 @@ from .chunks import (
 from .datasets import (
     ComparisonOperator,
     Dataset,
+    DatasetProvider,
     ExternalKnowledgeInfo,
     ExternalRetrievalModel,
     IconInfo,
@@ -103,6 +104,7 @@ __all__ = [
     "ChunkResult",
     "ComparisonOperator",
     "Dataset",
+    "DatasetProvider",
     "DatasourceCompletedEvent",
     "DatasourceCredential",
     "DatasourceErrorEvent",

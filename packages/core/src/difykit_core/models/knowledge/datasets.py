@@ -16,6 +16,7 @@ from .tags import KnowledgeTag
 __all__ = [
     "ComparisonOperator",
     "Dataset",
+    "DatasetProvider",
     "ExternalKnowledgeInfo",
     "ExternalRetrievalModel",
     "IconInfo",
@@ -44,6 +45,9 @@ IndexingTechnique: TypeAlias = Literal["high_quality", "economy"]
 
 Permission: TypeAlias = Literal["only_me", "all_team_members", "partial_members"]
 """Who in the workspace can see a knowledge base."""
+
+DatasetProvider: TypeAlias = Literal["vendor", "external"]
+"""``vendor``: Dify indexes the knowledge base; ``external``: an external knowledge API does."""
 
 SearchMethod: TypeAlias = Literal[
     "keyword_search", "semantic_search", "full_text_search", "hybrid_search"
