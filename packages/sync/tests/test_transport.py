@@ -227,6 +227,13 @@ def test_a_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
         Dify()
 
 
+@pytest.mark.parametrize("key", ["app-…", "app-abc def", "dataset-\u00e9"])
+def test_a_malformed_key_is_refused_before_anything_is_sent(key: str) -> None:
+    """A pasted placeholder or a key with spaces fails clearly instead of deep inside httpx."""
+    with pytest.raises(InvalidRequestError, match="API key"):
+        Dify(api_key=key)
+
+
 def test_with_options_shares_the_pool_and_changes_the_key() -> None:
     """A sibling client made by with_options sends its own key over the same httpx client."""
     seen, handler = scripted(httpx.Response(200, json=PAGE_OK))

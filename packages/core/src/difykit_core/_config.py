@@ -46,6 +46,12 @@ def resolve_api_key(api_key: str | None) -> str:
             "no API key: pass api_key=… or set DIFY_API_KEY (an app key 'app-…' or a "
             "knowledge key 'dataset-…')"
         )
+    key = key.strip()
+    if not key.isascii() or not key.isprintable() or " " in key:
+        raise InvalidRequestError(
+            "the API key has spaces or non-ASCII characters; copy it again from Dify "
+            "(API Access → API Key): keys look like 'app-…' or 'dataset-…'"
+        )
     return key
 
 
