@@ -25,8 +25,18 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests", "lint", "typecheck", "docs", "build"]
 
 ROOT = Path(__file__).parent
-PACKAGES = {"core": "difykit-core", "sync": "difykit", "async": "difykit-async"}
-IMPORTS = {"core": "difykit_core", "sync": "difykit", "async": "difykit_async"}
+PACKAGES = {
+    "core": "difykit-core",
+    "sync": "difykit",
+    "async": "difykit-async",
+    "testing": "difykit-testing",
+}
+IMPORTS = {
+    "core": "difykit_core",
+    "sync": "difykit",
+    "async": "difykit_async",
+    "testing": "difykit_testing",
+}
 SUPPORTED = nox.project.python_versions(nox.project.load_toml("packages/core/pyproject.toml"))
 DEFAULT = f"{sys.version_info.major}.{sys.version_info.minor}"
 

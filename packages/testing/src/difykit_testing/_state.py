@@ -1,0 +1,246 @@
+"""The emulator's in-memory state for apps: end users, files, conversations, runs, tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal, TypeAlias
+
+from ._ids import new_id, now
+
+__all__ = [
+    "AppMode",
+    "AppState",
+    "Conversation",
+    "EndUser",
+    "InputVariable",
+    "Reply",
+    "StoredAnnotation",
+    "StoredFeedback",
+    "StoredFile",
+    "StoredMessage",
+    "Task",
+    "Variable",
+    "WorkflowRunState",
+]
+
+AppMode: TypeAlias = Literal["chat", "agent-chat", "advanced-chat", "completion", "workflow"]
+
+Reply: TypeAlias = (
+    "str | Callable[[Any, Conversation | None], Any] | Sequence[Mapping[str, Any]] | None"
+)
+"""What an emulated app answers.
+
+* ``None``: echo (chat modes answer ``"Echo: <query>"``; completion echoes the inputs or the
+  query; workflows copy their declared inputs to their outputs).
+* a string: always that answer.
+* a callable: ``reply(query_or_inputs, conversation)`` returns the answer (chat and completion:
+  a string; workflow: a mapping of outputs).
+* a list of event mappings: streamed as they are (blocking calls aggregate them), for scripted
+  scenarios such as agent thoughts, node failures or Human Input pauses.
+"""
+
+
+def iso_now() -> str:
+    """Naive ISO-8601 UTC time, as Dify writes end-user and feedback timestamps."""
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+@dataclass
+class InputVariable:
+    """A declared input of an app (what ``/parameters`` lists in ``user_input_form``)."""
+
+    variable: str
+    type: str = "text-input"
+    label: str | None = None
+    required: bool = False
+    max_length: int | None = None
+    options: list[str] = field(default_factory=list)
+    default: Any = None
+
+
+@dataclass
+class EndUser:
+    """An end user, created the first time a ``user`` string is seen."""
+
+    session_id: str
+    app_id: str
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=iso_now)
+    updated_at: str = field(default_factory=iso_now)
+
+
+@dataclass
+class StoredFile:
+    """An uploaded file and its bytes."""
+
+    name: str
+    content: bytes
+    mime_type: str
+    created_by: str
+    user: str
+    id: str = field(default_factory=new_id)
+    created_at: int = field(default_factory=now)
+
+    @property
+    def extension(self) -> str:
+        """The file's extension without the dot."""
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+
+
+@dataclass
+class Variable:
+    """A conversation variable."""
+
+    name: str
+    value_type: str
+    value: Any
+    description: str = ""
+    id: str = field(default_factory=new_id)
+    created_at: int = field(default_factory=now)
+    updated_at: int = field(default_factory=now)
+
+
+@dataclass
+class StoredMessage:
+    """A message (a query and its answer) of a conversation or a completion."""
+
+    conversation_id: str | None
+    query: str
+    answer: str
+    inputs: dict[str, Any]
+    user: str
+    id: str = field(default_factory=new_id)
+    parent_message_id: str | None = None
+    created_at: int = field(default_factory=now)
+    status: str = "normal"
+    error: str | None = None
+    rating: str | None = None
+    feedback_content: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    agent_thoughts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    """A conversation of one end user with a chat app."""
+
+    app_id: str
+    user: str
+    name: str
+    inputs: dict[str, Any]
+    introduction: str = ""
+    id: str = field(default_factory=new_id)
+    status: str = "normal"
+    created_at: int = field(default_factory=now)
+    updated_at: int = field(default_factory=now)
+    messages: list[StoredMessage] = field(default_factory=list)
+    variables: dict[str, Variable] = field(default_factory=dict)
+
+
+@dataclass
+class Task:
+    """A running generation, stoppable through its ``task_id``."""
+
+    app_id: str
+    user: str
+    id: str = field(default_factory=new_id)
+    stopped: bool = False
+    finished: bool = False
+
+
+@dataclass
+class WorkflowRunState:
+    """A workflow (or chatflow graph) run, kept for ``GET /workflows/run/{id}`` and the logs."""
+
+    app_id: str
+    workflow_id: str
+    user: str
+    inputs: dict[str, Any]
+    id: str = field(default_factory=new_id)
+    status: str = "running"
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    elapsed_time: float = 0.0
+    total_tokens: int = 0
+    total_steps: int = 0
+    exceptions_count: int = 0
+    created_at: int = field(default_factory=now)
+    finished_at: int | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """The run's events, replayed by ``GET /workflow/{id}/events``."""
+
+
+@dataclass
+class StoredAnnotation:
+    """An annotation (a canned question and answer)."""
+
+    question: str
+    answer: str
+    id: str = field(default_factory=new_id)
+    hit_count: int = 0
+    created_at: int = field(default_factory=now)
+
+
+@dataclass
+class StoredFeedback:
+    """Feedback on a message."""
+
+    message_id: str
+    conversation_id: str | None
+    rating: str
+    content: str | None
+    from_end_user_id: str
+    id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=iso_now)
+    updated_at: str = field(default_factory=iso_now)
+
+
+@dataclass
+class AppState:
+    """One emulated app with its key, settings and data."""
+
+    mode: AppMode
+    name: str
+    api_key: str
+    reply: Reply = None
+    description: str = ""
+    inputs: list[InputVariable] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    opening_statement: str = ""
+    suggested_questions: list[str] = field(default_factory=list)
+    suggested_questions_after_answer: bool = False
+    speech_to_text: bool = False
+    text_to_speech: bool = False
+    file_upload: bool = True
+    id: str = field(default_factory=new_id)
+    workflow_id: str = field(default_factory=new_id)
+    end_users: dict[str, EndUser] = field(default_factory=dict)
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    messages: dict[str, StoredMessage] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
+    runs: dict[str, WorkflowRunState] = field(default_factory=dict)
+    annotations: dict[str, StoredAnnotation] = field(default_factory=dict)
+    feedbacks: list[StoredFeedback] = field(default_factory=list)
+    annotation_jobs: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Human Input forms by token."""
+
+    @property
+    def is_chat(self) -> bool:
+        """Whether the app takes chat messages (chat, agent-chat, advanced-chat)."""
+        return self.mode in ("chat", "agent-chat", "advanced-chat")
+
+    @property
+    def has_graph(self) -> bool:
+        """Whether runs are workflow graphs (workflow, advanced-chat)."""
+        return self.mode in ("workflow", "advanced-chat")
+
+    def end_user(self, session_id: str) -> EndUser:
+        """The end user for a ``user`` string, created on first sight."""
+        user = self.end_users.get(session_id)
+        if user is None:
+            user = self.end_users[session_id] = EndUser(session_id=session_id, app_id=self.id)
+        return user
