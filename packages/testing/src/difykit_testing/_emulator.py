@@ -151,7 +151,7 @@ class DifyEmulator:
 
     @contextmanager
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-        """Serve on a real loopback port (random by default); yield the base URL ending in ``/v1``."""
+        """Serve on a real loopback port (random by default); yield the base URL (``…/v1``)."""
         with serve_app(self.app, host=host, port=port) as base_url:
             yield base_url
 

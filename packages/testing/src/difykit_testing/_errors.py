@@ -1,4 +1,4 @@
-"""Dify's error answers: the JSON envelope, the 401 header, and Flask's HTML 404 for unknown routes."""
+"""Dify's error answers: the JSON envelope, the 401 header, Flask's HTML 404 for unknown routes."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ _NOT_FOUND_HTML = """<!doctype html>
 <html lang=en>
 <title>404 Not Found</title>
 <h1>Not Found</h1>
-<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>
+<p>The requested URL was not found on the server. If you entered the URL manually please check \
+your spelling and try again.</p>
 """
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from .._requests import app_for
+from difykit_testing._requests import app_for
 
 __all__ = ["routes"]
 

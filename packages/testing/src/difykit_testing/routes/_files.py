@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .._errors import DifyHTTPError
-from .._requests import app_for
-from .._state import AppState, StoredFile
+from difykit_testing._errors import DifyHTTPError
+from difykit_testing._requests import app_for
+from difykit_testing._state import AppState, StoredFile
 
 __all__ = ["file_json", "routes"]
 
