@@ -2,9 +2,10 @@
 
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
 dependencies, so an undeclared sibling import fails), ``lint`` (ruff), ``typecheck`` (mypy
---strict on src and tests, per package), ``docs`` (mypy on README code blocks and examples/), ``build`` (``uv build
---no-sources``, then each wheel installed alone in a fresh venv and imported). Tests run on the default Python and on the
-oldest and newest supported ones when this machine has them (pyenv users:
+--strict on src and tests, per package), ``docs`` (mypy on README code blocks and examples/),
+``build`` (``uv build --no-sources``, then each wheel installed alone in a fresh venv and
+imported); ``bench`` (not by default) writes BENCHMARKS.md. Tests run on the default Python and
+on the oldest and newest supported ones when this machine has them (pyenv users:
 ``export PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0``); missing ones are left out, not failed.
 """
 
@@ -114,7 +115,7 @@ def _readme_blocks(target: Path) -> list[str]:
 
 @nox.session(python=DEFAULT)
 def docs(session: nox.Session) -> None:
-    """mypy --strict on every README code block and on examples/ (what users paste must type-check)."""
+    """mypy --strict on every README code block and on examples/."""
     _sync(session, "sync", "test")
     with tempfile.TemporaryDirectory() as tmp:
         blocks = _readme_blocks(Path(tmp))
@@ -150,3 +151,10 @@ def build(session: nox.Session) -> None:
             session.run(
                 str(python), "-c", f"import {IMPORTS[package]} as m; print(m.__name__, 'imports')"
             )
+
+
+@nox.session(python=DEFAULT, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks of DESIGN.md §8 (difykit vs raw httpx / bare parsing); writes BENCHMARKS.md."""
+    _sync(session, "sync", "test")  # difykit, difykit-core and difykit-async (test group)
+    session.run("python", "benchmarks/run.py")

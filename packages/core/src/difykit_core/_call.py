@@ -21,7 +21,7 @@ E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class _Operation:
     operation: str
     """The endpoint's name, e.g. ``"chat.send"`` (what observers and errors report)."""
@@ -46,9 +46,9 @@ class _Operation:
             )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class Call(_Operation, Generic[T]):
-    """A request and the parser of its answer."""
+    """A request and the parser of its answer (treat as immutable, like ``HttpRequest``)."""
 
     parser: Callable[[HttpResponse], T]
     next_page: Callable[[T], Call[T] | None] | None = None
@@ -72,7 +72,7 @@ class Call(_Operation, Generic[T]):
         return replace(self, request=self.complete(uploaded), uploads=(), complete=None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class StreamCall(_Operation, Generic[E, R]):
     """A streaming request: how to read its events and how to collect them into a result."""
 

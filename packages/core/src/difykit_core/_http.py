@@ -31,9 +31,13 @@ class FilePart:
     content_type: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HttpRequest:
-    """An HTTP request to Dify's Service API, relative to the client's base URL."""
+    """An HTTP request to Dify's Service API, relative to the client's base URL.
+
+    Treat it as immutable (derive variants with ``dataclasses.replace``); it is not frozen
+    only because frozen dataclasses cost microseconds per call on the hot path.
+    """
 
     method: HttpMethod
     path: str
@@ -49,7 +53,7 @@ class HttpRequest:
     """Extra headers; the transport adds authorization and user agent."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HttpResponse:
     """What a parser needs of a finished response."""
 

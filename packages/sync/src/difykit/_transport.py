@@ -6,9 +6,8 @@ import os
 import random
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from difykit_core import CallInfo, HttpRequest, HttpResponse, RetryPolicy
@@ -98,6 +97,12 @@ class Transport:
         """Send a call (uploading its local files first) and return its parsed result."""
         if call.uploads:
             call = call.with_uploads([self.execute(upload) for upload in call.uploads])
+        if not self.observers:  # the fast path: no bookkeeping nobody reads
+            response = self.send(call.request, replayable=call.replayable, stream=False)
+            return call.parse(
+                HttpResponse(response.status_code, response.headers, response.content),
+                api_key=self.api_key,
+            )
         info, started = self.start(call.operation, call.request, call.user, streaming=False)
         try:
             response = self.send(call.request, replayable=call.replayable, stream=False)
@@ -135,10 +140,11 @@ class Transport:
             APIConnectionError: No answer, after the retries the rules allow.
         """
         attempt = 0
-        starts = _file_positions(request)
+        starts = _file_positions(request) if request.files else {}
         while True:
-            with ExitStack() as files:
-                built = self._build(request, files, starts, stream=stream)
+            opened: list[IO[bytes]] = []
+            try:
+                built = self._build(request, opened, starts, stream=stream)
                 try:
                     response = self.http.send(built, stream=stream)
                 except httpx.TransportError as exc:
@@ -174,11 +180,14 @@ class Transport:
                     if delay is None:
                         return response
                     response.close()
+            finally:
+                for file in opened:
+                    file.close()
             _sleep(delay)
             attempt += 1
 
     def _build(
-        self, request: HttpRequest, files: ExitStack, starts: dict[int, int], *, stream: bool
+        self, request: HttpRequest, opened: list[IO[bytes]], starts: dict[int, int], *, stream: bool
     ) -> httpx.Request:
         multipart: list[tuple[str, tuple[str, Any, str]]] | None = None
         if request.files:
@@ -186,7 +195,8 @@ class Transport:
             for name, part in request.files:
                 content: Any = part.content
                 if isinstance(content, os.PathLike):
-                    content = files.enter_context(open(os.fspath(content), "rb"))  # noqa: SIM115
+                    content = open(os.fspath(content), "rb")  # noqa: SIM115 (closed by send)
+                    opened.append(content)
                 elif id(content) in starts:
                     content.seek(starts[id(content)])
                 multipart.append((name, (part.filename, content, part.content_type)))
@@ -197,7 +207,7 @@ class Transport:
             json=request.json,
             data=dict(request.form) if request.form else None,
             files=multipart,
-            headers={**self._headers, **request.headers},
+            headers={**self._headers, **request.headers} if request.headers else self._headers,
             timeout=self._stream_timeout if stream else self._timeout,
         )
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeAlias
 
-from ._ids import new_id, now
+from ._ids import new_id, new_key, now
 
 __all__ = [
     "AppMode",
     "AppState",
     "Conversation",
     "EndUser",
+    "HumanInputFormState",
     "InputVariable",
     "Reply",
     "StoredAnnotation",
@@ -28,17 +29,28 @@ __all__ = [
 AppMode: TypeAlias = Literal["chat", "agent-chat", "advanced-chat", "completion", "workflow"]
 
 Reply: TypeAlias = (
-    "str | Callable[[Any, Conversation | None], Any] | Sequence[Mapping[str, Any]] | None"
+    "str | Callable[[Any, Conversation | None], Any] | Mapping[str, Any] "
+    "| Sequence[Mapping[str, Any]] | None"
 )
 """What an emulated app answers.
 
-* ``None``: echo (chat modes answer ``"Echo: <query>"``; completion echoes the inputs or the
-  query; workflows copy their declared inputs to their outputs).
-* a string: always that answer.
-* a callable: ``reply(query_or_inputs, conversation)`` returns the answer (chat and completion:
-  a string; workflow: a mapping of outputs).
-* a list of event mappings: streamed as they are (blocking calls aggregate them), for scripted
-  scenarios such as agent thoughts, node failures or Human Input pauses.
+* ``None``: echo. Chat modes answer ``"Echo: <query>"`` (as the recorded chatflow does);
+  completion answers ``"Echo: <query>"``, or ``"Echo: <input values>"`` with no query;
+  workflows copy their declared inputs to their outputs (``outputs=`` names them).
+* a string: always that answer (a workflow's first output, or ``text``).
+* a mapping: a workflow's outputs (other modes answer it as JSON text).
+* a callable: ``reply(query_or_inputs, conversation)``. Chat modes get the query and the
+  conversation (its earlier messages in ``conversation.messages``); completion gets the query,
+  or the inputs when the query is empty; workflows get the inputs and ``None``. It returns an
+  answer string, a workflow's outputs (a mapping), or a script (below).
+* a list of event mappings: a script, streamed as given (blocking calls aggregate it). The
+  envelope (``task_id``, ids, ``created_at``) and payload defaults are filled in; graph modes
+  get ``workflow_started`` and a Start node first unless the script starts the workflow
+  itself; the mode's terminal events are added unless the script has them. An ``error`` event
+  ends the stream (a blocking call answers it as an HTTP error); a ``node_finished`` with
+  ``status: "failed"`` fails the run; a ``human_input_required`` event pauses a workflow or
+  chatflow at a Human Input form (``inputs``: names or field objects, ``actions``: ids or
+  button objects), and the events after it run once the form is answered.
 """
 
 
@@ -148,6 +160,8 @@ class Task:
     id: str = field(default_factory=new_id)
     stopped: bool = False
     finished: bool = False
+    stopped_by: str | None = None
+    """The ``user`` of the stop request that stopped the task."""
 
 
 @dataclass
@@ -170,6 +184,36 @@ class WorkflowRunState:
     finished_at: int | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     """The run's events, replayed by ``GET /workflow/{id}/events``."""
+    mode: str = "workflow"
+    """``workflow`` or ``advanced-chat``."""
+    task_id: str | None = None
+    created_by: str = ""
+    """The end user's id (``user`` holds the session string)."""
+    conversation_id: str | None = None
+    message_id: str | None = None
+    log_id: str = field(default_factory=new_id)
+    delivered: int = 0
+    """How many of ``events`` a client has been sent (the resume stream starts there)."""
+
+
+@dataclass
+class HumanInputFormState:
+    """A Human Input form a paused run waits on (by its ``form_token``)."""
+
+    run_id: str
+    node_id: str
+    node_title: str
+    form_content: str
+    inputs: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    expiration_time: int
+    resolved_default_values: dict[str, Any] = field(default_factory=dict)
+    display_in_ui: bool = True
+    token: str = field(default_factory=lambda: new_key("")[:22])
+    id: str = field(default_factory=new_id)
+    remaining: list[dict[str, Any]] = field(default_factory=list)
+    """The scripted events that follow the form once it is answered."""
+    submitted: bool = False
 
 
 @dataclass
@@ -225,8 +269,16 @@ class AppState:
     annotations: dict[str, StoredAnnotation] = field(default_factory=dict)
     feedbacks: list[StoredFeedback] = field(default_factory=list)
     annotation_jobs: dict[str, str] = field(default_factory=dict)
-    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Annotation-reply jobs: job id to its action (``enable`` or ``disable``)."""
+    annotation_reply: dict[str, Any] | None = None
+    """Annotation-reply settings while it is enabled (``embedding_provider_name``,
+    ``embedding_model_name``, ``score_threshold``); ``None`` while it is off."""
+    forms: dict[str, HumanInputFormState] = field(default_factory=dict)
     """Human Input forms by token."""
+    workflow_version: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    )
+    """The published workflow's version (a timestamp, as ``/workflows/logs`` shows it)."""
 
     @property
     def is_chat(self) -> bool:

@@ -232,9 +232,28 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
             and all(isinstance(v, (UploadedFile, RemoteFile)) for v in value)
         ):
             out[key] = [_file_input(v) for v in value]
-        else:
+        elif _is_json(value):
             out[key] = value  # type: ignore[assignment]
+        else:
+            raise InvalidRequestError(
+                f"`inputs[{key!r}]` is a {type(value).__name__}, which is not JSON: pass str, "
+                "int, float, bool, None, lists and dicts of them, or UploadedFile/RemoteFile"
+            )
     return out
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_json(value: object) -> bool:
+    """Whether ``value`` is made of JSON types only (scalars answer at once)."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, list):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
 
 
 def resolve_files(

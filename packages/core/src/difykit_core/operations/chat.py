@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -31,7 +32,7 @@ class ChatRequest(RequestModel):
 
     query: str = Field(min_length=1)
     user: str = Field(min_length=1)
-    inputs: JsonObject = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)  # JSON-checked by serialize_inputs
     conversation_id: str | None = None
     auto_generate_name: bool | None = None
     workflow_id: str | None = None

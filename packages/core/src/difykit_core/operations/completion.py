@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -22,7 +23,7 @@ class CompletionRequest(RequestModel):
     """Body of ``POST /completion-messages`` (the builder adds ``response_mode`` and ``files``)."""
 
     user: str = Field(min_length=1)
-    inputs: JsonObject = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)  # JSON-checked by serialize_inputs
     query: str | None = None
 
 

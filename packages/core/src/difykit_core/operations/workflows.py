@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -47,7 +47,7 @@ class WorkflowRequest(RequestModel):
     """Body of ``POST /workflows/run`` (the builder adds ``response_mode`` and ``files``)."""
 
     user: str = Field(min_length=1)
-    inputs: JsonObject = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)  # JSON-checked by serialize_inputs
     """Required by Dify, even empty."""
 
 

@@ -9,6 +9,30 @@ __all__ = ["all_routes"]
 
 def all_routes() -> list[BaseRoute]:
     """Every route under ``/v1``."""
-    from . import _app, _files
+    from . import (
+        _annotations,
+        _app,
+        _audio,
+        _conversations,
+        _end_users,
+        _feedback,
+        _files,
+        _generate,
+        _knowledge,
+        _messages,
+        _workflow_runs,
+    )
 
-    return [*_app.routes(), *_files.routes()]
+    return [
+        *_app.routes(),
+        *_files.routes(),
+        *_conversations.routes(),
+        *_messages.routes(),
+        *_feedback.routes(),
+        *_annotations.routes(),
+        *_audio.routes(),
+        *_end_users.routes(),
+        *_generate.routes(),
+        *_workflow_runs.routes(),
+        *_knowledge.routes(),
+    ]

@@ -60,12 +60,15 @@ async def upload(request: Request) -> JSONResponse:
     if not parts or not isinstance(parts[0], UploadFile) or not parts[0].filename:
         raise DifyHTTPError(400, "no_file_uploaded", "Please upload your file.")
     if len(parts) > 1:
+        await form.close()
         raise DifyHTTPError(400, "too_many_files", "Only one file is allowed.")
     part = parts[0]
     filename = part.filename or ""
     if "/" in filename or "\\" in filename:
+        await form.close()
         raise DifyHTTPError(400, "invalid_param", "Filename contains invalid characters")
     content = await part.read()
+    await form.close()  # the spooled temporary files (unclosed, they warn when collected)
     user_field = form.get("user")
     user = user_field if isinstance(user_field, str) and user_field else "DEFAULT-USER"
     stored = StoredFile(
