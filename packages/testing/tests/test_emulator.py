@@ -134,3 +134,39 @@ def test_the_cli_serves_and_prints_keys() -> None:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_in_process_streams_honour_the_clients_idle_timeout(dify_emulator: DifyEmulator) -> None:
+    """A stalled stream through the in-process transport times out like a socket would."""
+    from difykit import StreamInterruptedError
+
+    app = dify_emulator.add_app(mode="chat")
+    dify_emulator.faults.stall_next_stream(30.0)
+    dify = Dify(
+        api_key=app.api_key,
+        base_url="http://dify.test/v1",
+        http_client=httpx.Client(transport=dify_emulator.transport()),
+        stream_idle_timeout=0.3,
+    )
+    started = time.monotonic()
+    with pytest.raises(StreamInterruptedError, match="no data"):
+        dify.chat.stream(query="hi", user="u1").collect()
+    assert time.monotonic() - started < 3.0
+
+
+@pytest.mark.anyio
+async def test_async_in_process_streams_honour_the_idle_timeout() -> None:
+    """The async in-process transport raises the same timeout on a stalled stream."""
+    from difykit import StreamInterruptedError
+
+    emulator = DifyEmulator()
+    app = emulator.add_app(mode="workflow", inputs=["text"])
+    emulator.faults.stall_next_stream(30.0)
+    dify = AsyncDify(
+        api_key=app.api_key,
+        base_url="http://dify.test/v1",
+        http_client=httpx.AsyncClient(transport=emulator.async_transport()),
+        stream_idle_timeout=0.3,
+    )
+    with pytest.raises(StreamInterruptedError):
+        await dify.workflows.stream(inputs={"text": "x"}, user="u1").collect()

@@ -3,7 +3,8 @@
 httpx's own ``ASGITransport`` waits for the whole body, so a paced or stalled stream would
 arrive at once or never. Here each body chunk reaches the client as the app sends it: the
 async transport runs the app as a task on the caller's loop; the sync transport runs it on a
-private event loop in a background thread.
+private event loop in a background thread. Both honour httpx's read timeout (from the request's
+``timeout`` extension) while waiting for the answer or its next chunk, as a socket would.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ class _Exchange:
         self._messages: asyncio.Queue[Message | None] = asyncio.Queue()
         self._disconnected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        timeout = request.extensions.get("timeout") or {}
+        self._read_timeout: float | None = timeout.get("read")
+
+    async def _next_message(self) -> Message | None:
+        try:
+            return await asyncio.wait_for(self._messages.get(), self._read_timeout)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                f"no data from the emulator for {self._read_timeout} s", request=self._request
+            ) from None
 
     def _scope(self) -> dict[str, Any]:
         url = self._request.url
@@ -73,7 +84,7 @@ class _Exchange:
 
         self._task = asyncio.get_running_loop().create_task(run())
         while True:
-            message = await self._messages.get()
+            message = await self._next_message()
             if message is None:
                 await self._task  # re-raise the app's exception, if any
                 raise RuntimeError("the emulator app ended without a response")
@@ -83,7 +94,7 @@ class _Exchange:
     async def next_chunk(self) -> bytes | None:
         """The next body chunk, or ``None`` at the end of the body."""
         while True:
-            message = await self._messages.get()
+            message = await self._next_message()
             if message is None:
                 return None
             if message["type"] == "http.response.body":
