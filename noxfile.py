@@ -116,7 +116,7 @@ def _readme_blocks(target: Path) -> list[str]:
 @nox.session(python=DEFAULT)
 def docs(session: nox.Session) -> None:
     """mypy --strict on every README code block and on examples/."""
-    _sync(session, "sync", "test")
+    _sync(session, "testing", "test")  # difykit-testing with difykit and difykit-async
     with tempfile.TemporaryDirectory() as tmp:
         blocks = _readme_blocks(Path(tmp))
         session.run("mypy", "--strict", *blocks, "examples")
