@@ -763,3 +763,51 @@ def test_generation_over_a_real_port(dify_emulator: DifyEmulator) -> None:
             dify.human_input.submit(token, inputs={"comment": "x"}, action="approve", user="u1")
             done = dify.workflows.resume(paused.workflow_run_id, user="u1").collect()
             assert done.status == "succeeded"
+
+
+def test_scripted_events_after_a_form_can_depend_on_the_action(
+    dify_emulator: DifyEmulator,
+) -> None:
+    """Events marked ``if_action`` run only after that action: each button has its own branch."""
+    script: list[dict[str, Any]] = [
+        *HUMAN_SCRIPT,
+        {"event": "text_chunk", "data": {"text": "yes"}, "if_action": "approve"},
+        {
+            "event": "workflow_finished",
+            "data": {"outputs": {"action": "reject"}},
+            "if_action": "reject",
+        },
+    ]
+    app = dify_emulator.add_app(mode="workflow", reply=script)
+    dify = sdk(dify_emulator, app)
+    outputs = {}
+    for action in ("approve", "reject"):
+        paused = dify.workflows.run(user="hi")
+        token = next(t for t, f in app.forms.items() if f.run_id == paused.workflow_run_id)
+        dify.human_input.submit(token, inputs={"comment": "ok"}, action=action, user="hi")
+        outputs[action] = dify.workflows.get_run(paused.workflow_run_id).outputs
+    assert outputs == {"approve": {"text": "yes"}, "reject": {"action": "reject"}}
+
+
+def test_scripted_loop_and_start_nodes_get_difys_payloads(dify_emulator: DifyEmulator) -> None:
+    """A scripted Start node reports the run's inputs; loop events get Dify's payload fields."""
+    script: list[dict[str, Any]] = [
+        {"event": "workflow_started"},
+        {"event": "node_started", "data": {"node_id": "start", "node_type": "start"}},
+        {"event": "node_finished", "data": {"node_id": "start"}},
+        {"event": "loop_started", "data": {"node_id": "loop", "inputs": {"loop_count": 9, "n": 0}}},
+        {"event": "loop_next", "data": {"node_id": "loop"}},
+        {"event": "loop_completed", "data": {"node_id": "loop", "outputs": {"n": 2}}},
+    ]
+    app = dify_emulator.add_app(mode="workflow", inputs=["topic"], reply=script)
+    with raw(dify_emulator, app) as client:
+        body = {"inputs": {"topic": "t"}, "user": "u1", "response_mode": "streaming"}
+        text = client.post("/workflows/run", json=body).text
+    events = [json.loads(b[6:]) for b in text.split("\n\n") if b.startswith("data: ")]
+    start = events[2]["data"]
+    assert start["inputs"]["topic"] == "t" and start["outputs"]["sys.user_id"] == "u1"
+    loop_next, completed = events[4]["data"], events[5]["data"]
+    assert loop_next["index"] == 1 and loop_next["pre_loop_output"] == {}
+    assert completed["outputs"] == {"n": 2, "loop_round": 2}
+    assert completed["steps"] == 9 and completed["status"] == "succeeded"
+    assert events[-1]["data"]["total_steps"] == 2  # Start and Loop; rounds do not count

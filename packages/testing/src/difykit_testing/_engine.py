@@ -14,6 +14,7 @@ from typing import Any
 from difykit_testing._ids import new_id, new_key
 from difykit_testing._payloads import (
     ABORTED,
+    LOOP_EVENTS,
     NODE_EVENTS,
     STOPPED_BY_USER,
     Pause,
@@ -22,6 +23,7 @@ from difykit_testing._payloads import (
     Turn,
     as_text,
     envelope,
+    loop_event_data,
     node_finished_data,
     node_started_data,
     prompt_text,
@@ -46,6 +48,7 @@ class _Plan:
         self.events: list[dict[str, Any]] = []
         self.started: dict[str, dict[str, Any]] = {}
         self.retries: dict[str, int] = {}
+        self.loops: dict[str, dict[str, Any]] = {}
         self.pause: Pause | None = None
 
     def add(self, event: Mapping[str, Any]) -> None:
@@ -183,7 +186,7 @@ class _Plan:
     def _fill(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults for the payload of a scripted event."""
         name = str(raw["event"])
-        event = dict(raw)
+        event = {k: v for k, v in raw.items() if k != "if_action"}
         turn = self.turn
         if name in ("message", "agent_message"):
             event = {"event": name, "id": turn.message_id, "answer": "", **event}
@@ -205,6 +208,8 @@ class _Plan:
             }
         elif name in NODE_EVENTS:
             event["data"] = self._node_data(name, raw.get("data") or {})
+        elif name in LOOP_EVENTS:
+            event["data"] = self._loop_data(name, raw.get("data") or {})
         elif name == "text_chunk":
             event["data"] = {"text": "", "from_variable_selector": None, **(raw.get("data") or {})}
         elif name == "workflow_started":
@@ -238,13 +243,35 @@ class _Plan:
         started = self.started.get(node_id) or node_started_data(
             node_id, node_type, title, self.now
         )
+        io: dict[str, Any] = {}
+        if started["node_type"] == "start":  # Dify's Start node passes the run's inputs on
+            io["inputs"] = io["outputs"] = system_inputs(self.turn, start_node=True)
         base = node_finished_data(
             {**started, **{k: v for k, v in given.items() if k in ("node_type", "title")}},
             status="retry" if name == "node_retry" else "succeeded",
+            **io,
         )
         if name == "node_retry":
             self.retries[node_id] = base["retry_index"] = self.retries.get(node_id, 0) + 1
         return base | dict(given)
+
+    def _loop_data(self, name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Payload defaults of ``loop_started``/``loop_next``/``loop_completed`` (recording 182)."""
+        node_id = str(given.get("node_id") or "loop")
+        loop = self.loops.setdefault(node_id, {"rounds": 0, "length": 0, "inputs": {}})
+        if name == "loop_started":  # loop_length is the configured loop_count
+            metadata = given.get("metadata") or {}
+            loop["inputs"] = dict(given.get("inputs") or {})
+            loop["length"] = int(
+                metadata.get("loop_length") or loop["inputs"].get("loop_count") or 0
+            )
+        loop["rounds"] += 1 if name == "loop_next" else 0
+        rounds = loop["rounds"] + 1
+        title = str(given.get("title") or node_id.replace("_", " ").title())
+        head = {"id": node_id, "node_id": node_id, "node_type": "loop", "title": title}
+        data = loop_event_data(name, head, loop, rounds=rounds, given=given, now=self.now)
+        merged = ("outputs",) if name == "loop_completed" else ()  # loop variables + loop_round
+        return data | {k: v for k, v in given.items() if k not in merged}
 
     def _human_input(self, raw: Mapping[str, Any], remaining: list[dict[str, Any]]) -> None:
         given = raw.get("data") or {}
@@ -419,8 +446,13 @@ def resumption_events(
     node_outputs = {**values, "__action_id": action["id"], "__rendered_content": rendered}
     plan.finish_node(started, outputs=node_outputs)
     default_outputs = {**values, "action": action["id"]}
-    if pause.remaining:
-        plan.script(pause.remaining, default_outputs=default_outputs)
+    remaining = [
+        {k: v for k, v in event.items() if k != "if_action"}
+        for event in pause.remaining
+        if event.get("if_action") in (None, action["id"])
+    ]
+    if remaining:
+        plan.script(remaining, default_outputs=default_outputs)
     elif turn.mode == "workflow":
         end = plan.node("end", "end", "End")
         for piece in split(as_text(action["id"])):

@@ -20,6 +20,7 @@ __all__ = [
     "ABORTED",
     "CHAT_MODES",
     "GRAPH_EVENTS",
+    "LOOP_EVENTS",
     "NODE_EVENTS",
     "STOPPED_BY_USER",
     "Pause",
@@ -29,6 +30,7 @@ __all__ = [
     "as_text",
     "envelope",
     "estimate_tokens",
+    "loop_event_data",
     "node_finished_data",
     "node_started_data",
     "prompt_text",
@@ -61,6 +63,7 @@ GRAPH_EVENTS = frozenset(
     }
 )
 NODE_EVENTS = frozenset({"node_started", "node_finished", "node_retry"})
+LOOP_EVENTS = frozenset({"loop_started", "loop_next", "loop_completed"})
 _PROMPT_UNIT_PRICE = Decimal("0.15")
 _COMPLETION_UNIT_PRICE = Decimal("0.6")
 _PRICE_UNIT = Decimal("0.000001")
@@ -263,6 +266,67 @@ def node_finished_data(
     }
 
 
+def loop_event_data(
+    name: str,
+    head: Mapping[str, Any],
+    loop: Mapping[str, Any],
+    *,
+    rounds: int,
+    given: Mapping[str, Any],
+    now: int,
+) -> dict[str, Any]:
+    """``data`` of a Loop node's ``loop_started``, ``loop_next`` or ``loop_completed``.
+
+    ``loop`` holds what ``loop_started`` said (``length``: the configured ``loop_count``,
+    ``inputs``: ``loop_count`` and the loop variables); ``rounds`` is the rounds run so far.
+    """
+    if name == "loop_started":
+        return {
+            **head,
+            "created_at": now,
+            "extras": {},
+            "metadata": {"loop_length": loop["length"]},
+            "inputs": dict(loop["inputs"]),
+            "inputs_truncated": False,
+        }
+    if name == "loop_next":
+        return {
+            **head,
+            "index": rounds - 1,
+            "created_at": now,
+            "pre_loop_output": {},
+            "extras": {},
+        }
+    given_outputs = given.get("outputs")
+    outputs: Mapping[str, Any] = given_outputs if isinstance(given_outputs, Mapping) else {}
+    variables = {k: v for k, v in loop["inputs"].items() if k != "loop_count"}
+    last = {k: outputs.get(k, v) for k, v in variables.items()}
+    metadata = {
+        "total_tokens": 0,
+        "total_price": "0.0",
+        "currency": "USD",
+        "completed_reason": "loop_break",
+        "loop_duration_map": {str(i): 0.1 for i in range(rounds)},
+        "loop_variable_map": {str(i): dict(last) for i in range(rounds)},
+    }
+    return {
+        **head,
+        "outputs": {**last, "loop_round": rounds},
+        "outputs_truncated": False,
+        "created_at": now,
+        "extras": {},
+        "inputs": dict(loop["inputs"]),
+        "inputs_truncated": False,
+        "status": "succeeded",
+        "error": None,
+        "elapsed_time": round(0.1 * rounds, 6),
+        "total_tokens": 0,
+        "execution_metadata": metadata,
+        "finished_at": now,
+        "steps": loop["length"] or rounds,
+    }
+
+
 def workflow_finished_data(
     turn: Turn, progress: Progress, *, status: str, outputs: Any, error: str | None, now: int
 ) -> dict[str, Any]:
@@ -327,7 +391,9 @@ class Progress:
             self.text_parts = [str(data.get("text") or "")]
         elif name == "agent_thought":
             self.agent_thoughts[str(event.get("id"))] = dict(event)
-        elif name == "node_started" and not (data.get("iteration_id") or data.get("loop_id")):
+        elif name in ("node_started", "loop_started") and not (
+            data.get("iteration_id") or data.get("loop_id")
+        ):
             self.steps += 1
         elif name == "node_retry":
             self.exceptions += 1

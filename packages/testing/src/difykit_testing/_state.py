@@ -50,7 +50,9 @@ Reply: TypeAlias = (
   ends the stream (a blocking call answers it as an HTTP error); a ``node_finished`` with
   ``status: "failed"`` fails the run; a ``human_input_required`` event pauses a workflow or
   chatflow at a Human Input form (``inputs``: names or field objects, ``actions``: ids or
-  button objects), and the events after it run once the form is answered.
+  button objects), and the events after it run once the form is answered (an event with
+  ``if_action: "<action id>"`` only when that action was chosen). Node and loop events get
+  Dify's payload fields; a Start node's ``node_finished`` carries the run's inputs.
 """
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -10,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from difykit_testing._errors import DifyHTTPError
-from difykit_testing._requests import app_for
+from difykit_testing._requests import app_for, emulator
 from difykit_testing._state import AppState, StoredFile
 
-__all__ = ["file_json", "routes"]
+__all__ = ["file_json", "routes", "signed_file_url"]
 
 _MB = 1024 * 1024
 _LIMITS = {"image": 10 * _MB, "video": 100 * _MB, "audio": 50 * _MB}
@@ -32,7 +34,19 @@ def _limit(extension: str) -> int:
     return DOCUMENT_LIMIT
 
 
-def file_json(app: AppState, stored: StoredFile, base_url: str) -> dict[str, Any]:
+def signed_file_url(request: Request, stored: StoredFile) -> str:
+    """A signed link to an uploaded file's bytes (``source_url``; message files' ``url``).
+
+    Dify serves these under ``/files``, outside ``/v1``; the emulator only answers under
+    ``/v1``, so its links point to ``/v1/files/{file_id}/file-preview``.
+    """
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    sign = emulator(request).knowledge.file_signature(stored.id, timestamp, nonce)
+    url = request.url_for("app_file_preview", file_id=stored.id)
+    return str(url.include_query_params(timestamp=timestamp, nonce=nonce, sign=sign))
+
+
+def file_json(app: AppState, stored: StoredFile, source_url: str) -> dict[str, Any]:
     """An uploaded file as Dify describes it (201 of ``/files/upload``)."""
     return {
         "id": stored.id,
@@ -43,7 +57,7 @@ def file_json(app: AppState, stored: StoredFile, base_url: str) -> dict[str, Any
         "created_by": stored.created_by,
         "created_at": stored.created_at,
         "preview_url": None,
-        "source_url": f"{base_url}/files/{stored.id}/file-preview",
+        "source_url": source_url,
         "original_url": None,
         "user_id": None,
         "tenant_id": app.id,
@@ -81,8 +95,7 @@ async def upload(request: Request) -> JSONResponse:
     if len(content) > _limit(stored.extension):
         raise DifyHTTPError(413, "file_too_large", "File size exceeded. {message}")
     app.files[stored.id] = stored
-    base_url = str(request.base_url).rstrip("/")
-    return JSONResponse(file_json(app, stored, base_url), status_code=201)
+    return JSONResponse(file_json(app, stored, signed_file_url(request, stored)), status_code=201)
 
 
 async def preview(request: Request) -> Response:
@@ -101,9 +114,30 @@ async def preview(request: Request) -> Response:
     return Response(stored.content, media_type=stored.mime_type, headers=headers)
 
 
+async def signed_preview(request: Request) -> Response:
+    """A signed link's bytes (no key needed; a bad signature gets 403)."""
+    emu, file_id = emulator(request), str(request.path_params["file_id"])
+    stored = next((a.files[file_id] for a in emu.apps_by_key.values() if file_id in a.files), None)
+    params = request.query_params
+    expected = emu.knowledge.file_signature(
+        file_id, params.get("timestamp", ""), params.get("nonce", "")
+    )
+    if stored is None:
+        raise DifyHTTPError(404, "not_found", "File not found")
+    if not secrets.compare_digest(params.get("sign", ""), expected):
+        raise DifyHTTPError(403, "forbidden", "Invalid request.")
+    return Response(stored.content, media_type=stored.mime_type)
+
+
 def routes() -> list[BaseRoute]:
     """The file routes."""
     return [
         Route("/files/upload", upload, methods=["POST"]),
         Route("/files/{file_id}/preview", preview, methods=["GET"]),
+        Route(
+            "/files/{file_id}/file-preview",
+            signed_preview,
+            methods=["GET"],
+            name="app_file_preview",
+        ),
     ]

@@ -19,6 +19,7 @@ from difykit_testing.routes._common import (
     query_model,
     query_user,
 )
+from difykit_testing.routes._files import signed_file_url
 
 __all__ = ["SUGGESTED_QUESTIONS", "message_for", "message_json", "routes"]
 
@@ -61,7 +62,7 @@ def _derived_id(*parts: str) -> str:
 
 
 def message_file_json(
-    app: AppState, message: StoredMessage, index: int, file: dict[str, Any], base_url: str
+    request: Request, app: AppState, message: StoredMessage, index: int, file: dict[str, Any]
 ) -> dict[str, Any]:
     """A file of a message as ``GET /messages`` lists it (``message_files``)."""
     upload_id = file.get("upload_file_id")
@@ -69,7 +70,7 @@ def message_file_json(
     url = file.get("url") or file.get("remote_url")
     if stored is not None:
         name = stored.name
-        url = f"{base_url}/files/{stored.id}/file-preview"
+        url = signed_file_url(request, stored)
     else:
         name = str(url or "").rsplit("/", 1)[-1].split("?", 1)[0]
     return {
@@ -102,7 +103,7 @@ def _thought_json(message: StoredMessage, position: int, thought: dict[str, Any]
     }
 
 
-def message_json(app: AppState, message: StoredMessage, base_url: str) -> dict[str, Any]:
+def message_json(request: Request, app: AppState, message: StoredMessage) -> dict[str, Any]:
     """A message as ``GET /messages`` lists it (the key set of recording 12)."""
     return {
         "id": message.id,
@@ -118,7 +119,7 @@ def message_json(app: AppState, message: StoredMessage, base_url: str) -> dict[s
             _thought_json(message, i, t) for i, t in enumerate(message.agent_thoughts, start=1)
         ],
         "message_files": [
-            message_file_json(app, message, i, f, base_url) for i, f in enumerate(message.files)
+            message_file_json(request, app, message, i, f) for i, f in enumerate(message.files)
         ],
         "status": message.status,
         "error": message.error,
@@ -153,12 +154,11 @@ async def list_messages(request: Request) -> JSONResponse:
             raise DifyHTTPError(404, "not_found", "First Message Not Exists." + _ROUTE_HINT)
         older = older[:index]
     page = older[-query.limit :]
-    base_url = str(request.base_url).rstrip("/")
     return JSONResponse(
         {
             "limit": query.limit,
             "has_more": len(older) > query.limit,
-            "data": [message_json(app, m, base_url) for m in page],
+            "data": [message_json(request, app, m) for m in page],
         }
     )
 
