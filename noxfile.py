@@ -67,7 +67,15 @@ def _sync(session: nox.Session, package: str, *groups: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests in an env holding only it and its declared dependencies."""
     _sync(session, package, "test")
-    session.run("pytest", f"packages/{package}/tests", "-q", *session.posargs)
+    coverage: list[str] = []
+    if package == "core":  # STYLE.md §10: the core needs 100% branch coverage
+        coverage = [
+            "--cov=difykit_core",
+            "--cov-branch",
+            "--cov-fail-under=100",
+            "--cov-report=term-missing:skip-covered",
+        ]
+    session.run("pytest", f"packages/{package}/tests", "-q", *coverage, *session.posargs)
 
 
 @nox.session(python=DEFAULT)

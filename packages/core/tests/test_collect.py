@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from difykit_core import StreamInterruptedError
-from difykit_core.models.events import WorkflowStartedEvent
+from difykit_core.models.events import WorkflowFinishedEvent, WorkflowStartedEvent
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 from difykit_core.operations._generate import (
@@ -373,3 +373,26 @@ def test_workflow_collector_without_an_end_raises() -> None:
     collector.add(WorkflowStartedEvent(task_id=TASK))
     with pytest.raises(StreamInterruptedError):
         collector.result()
+
+
+def test_workflow_event_without_a_task_id_keeps_the_one_seen_before() -> None:
+    """A resumed run's finishing event may lack ``task_id``; the run keeps the earlier one."""
+    collector = workflow_protocol().collector()
+    collector.add(WorkflowStartedEvent(task_id=TASK))
+    collector.add(
+        WorkflowFinishedEvent.model_validate(
+            {
+                "event": "workflow_finished",
+                "workflow_run_id": "run-1",
+                "data": {"id": "run-1", "status": "succeeded", "outputs": {"answer": 42}},
+            }
+        )
+    )
+
+    result = collector.result()
+
+    assert (result.task_id, result.workflow_run_id, result.outputs) == (
+        TASK,
+        "run-1",
+        {"answer": 42},
+    )

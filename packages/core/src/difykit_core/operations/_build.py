@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any, BinaryIO, TypeAlias, TypeVar, Union
+from typing import Any, BinaryIO, TypeAlias, TypeGuard, TypeVar, Union
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
@@ -45,7 +45,7 @@ FileInput: TypeAlias = "UploadedFile | RemoteFile | str | os.PathLike[str]"
 local path (uploaded for you before the message is sent)."""
 
 InputValue: TypeAlias = Union[
-    JsonValue, UploadedFile, RemoteFile, "list[UploadedFile | RemoteFile]"
+    JsonValue, UploadedFile, RemoteFile, "Sequence[UploadedFile | RemoteFile]"
 ]
 Inputs: TypeAlias = "Mapping[str, InputValue]"
 """Values for the app's input variables; file variables take uploaded or remote files."""
@@ -208,12 +208,11 @@ def file_part(
     )
 
 
-def _file_input(value: object) -> JsonObject:
-    if isinstance(value, (UploadedFile, RemoteFile)):
-        return value.to_input()
-    raise InvalidRequestError(
-        f"a file input must be an UploadedFile or RemoteFile, not {type(value).__name__}"
-    )
+def _all_files(
+    values: list[Any] | tuple[Any, ...],
+) -> TypeGuard[Sequence[UploadedFile | RemoteFile]]:
+    """Whether a non-empty list holds only uploaded or remote files (a file-list input)."""
+    return bool(values) and all(isinstance(v, (UploadedFile, RemoteFile)) for v in values)
 
 
 def serialize_inputs(inputs: Inputs | None) -> JsonObject:
@@ -226,12 +225,8 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
     for key, value in inputs.items():
         if isinstance(value, (UploadedFile, RemoteFile)):
             out[key] = value.to_input()
-        elif (
-            isinstance(value, list)
-            and value
-            and all(isinstance(v, (UploadedFile, RemoteFile)) for v in value)
-        ):
-            out[key] = [_file_input(v) for v in value]
+        elif isinstance(value, (list, tuple)) and _all_files(value):
+            out[key] = [v.to_input() for v in value]
         elif _is_json(value):
             out[key] = value  # type: ignore[assignment]
         else:

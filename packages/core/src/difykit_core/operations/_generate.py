@@ -49,9 +49,13 @@ def completion_protocol() -> StreamProtocol[CompletionEvent, CompletionMessage]:
     return StreamProtocol("completion", TypeAdapter(CompletionEvent), CompletionCollector)
 
 
-@cache
 def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
-    """How workflow streams are read."""
+    """How workflow streams are read (``stop_on_pause=False`` reads past ``workflow_paused``)."""
+    return _workflow_protocol(stop_on_pause)
+
+
+@cache
+def _workflow_protocol(stop_on_pause: bool) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
     return StreamProtocol(
         "workflow", TypeAdapter(WorkflowEvent), WorkflowCollector, stop_on_pause=stop_on_pause
     )

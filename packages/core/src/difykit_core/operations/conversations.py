@@ -97,7 +97,7 @@ def rename_conversation(
         InvalidRequestError: Neither a ``name`` nor ``auto_generate=True`` was given.
     """
     require("conversations.rename", conversation_id=conversation_id)
-    if not auto_generate and not (name and name.strip()):
+    if not auto_generate and not (isinstance(name, str) and name.strip()):
         raise InvalidRequestError(
             "conversations.rename: give a non-empty `name`, or `auto_generate=True`"
         )
