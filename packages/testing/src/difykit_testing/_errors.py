@@ -28,7 +28,8 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 async def handle_dify_error(request: Request, exc: Exception) -> Response:
     """Starlette exception handler for :class:`DifyHTTPError`."""
-    assert isinstance(exc, DifyHTTPError)
+    if not isinstance(exc, DifyHTTPError):  # registered for DifyHTTPError only
+        raise exc
     return error_response(exc.status, exc.code, exc.message)
 
 
