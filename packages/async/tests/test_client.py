@@ -205,3 +205,32 @@ async def test_async_pages_walk_lazily() -> None:
     assert len(seen) == 1
     assert [c.id async for c in page] == ["a", "b"]
     assert seen[1].url.params["last_id"] == "a"
+
+
+def test_one_client_survives_a_second_event_loop() -> None:
+    """The same AsyncDify works in two successive asyncio.run() calls over real HTTP."""
+    with sse_server(WORKFLOW_STREAM) as base_url:
+        dify = AsyncDify(api_key="app-test", base_url=base_url)
+
+        async def run() -> str:
+            result = await dify.workflows.stream(inputs={}, user="u").collect()
+            return str(result.outputs["result"])
+
+        assert asyncio.run(run()) == "hé"
+        assert asyncio.run(run()) == "hé"
+        asyncio.run(dify.aclose())
+
+
+def test_an_injected_pool_from_a_closed_loop_is_a_clear_error() -> None:
+    """A caller's httpx.AsyncClient used after its loop closed raises APIConnectionError."""
+    from difykit_async import APIConnectionError
+
+    with sse_server(WORKFLOW_STREAM) as base_url:
+        dify = AsyncDify(api_key="app-test", base_url=base_url, http_client=httpx.AsyncClient())
+
+        async def run() -> None:
+            await dify.workflows.stream(inputs={}, user="u").collect()
+
+        asyncio.run(run())
+        with pytest.raises(APIConnectionError, match="event loop"):
+            asyncio.run(run())

@@ -69,6 +69,7 @@ class _BaseClient:
         http = http_client if http_client is not None else httpx.AsyncClient()
         self._transport = Transport(
             http=http,
+            owns_http=self._owns_http,
             base_url=resolve_base_url(base_url),
             api_key=resolve_api_key(api_key),
             timeouts=timeouts,

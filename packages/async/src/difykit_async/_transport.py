@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
@@ -68,6 +69,7 @@ class Transport:
         self,
         *,
         http: httpx.AsyncClient,
+        owns_http: bool = False,
         base_url: str,
         api_key: str,
         timeouts: Timeouts,
@@ -77,6 +79,8 @@ class Transport:
         user_agent: str,
     ) -> None:
         self.http = http
+        self.owns_http = owns_http
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.base_url = base_url
         self.api_key = api_key
         self.timeouts = timeouts
@@ -152,6 +156,7 @@ class Transport:
         Raises:
             APIConnectionError: No answer, after the retries the rules allow.
         """
+        http = self._http_for_this_loop()
         attempt = 0
         starts = _file_positions(request) if request.files else {}
         while True:
@@ -159,7 +164,7 @@ class Transport:
             try:
                 built = self._build(request, opened, starts, stream=stream)
                 try:
-                    response = await self.http.send(built, stream=stream)
+                    response = await http.send(built, stream=stream)
                 except httpx.TransportError as exc:
                     failure, error = _failure(exc)
                     delay = next_delay(
@@ -198,6 +203,33 @@ class Transport:
                     file.close()
             await _sleep(delay)
             attempt += 1
+
+    def _http_for_this_loop(self) -> httpx.AsyncClient:
+        """The pool for the running event loop.
+
+        An httpx pool is bound to the loop it first ran in. When that loop has closed (a second
+        ``asyncio.run()``), an owned pool is replaced by a fresh one; a pool the caller passed
+        in cannot be, so that is a clear error rather than "Event loop is closed" from deep
+        inside httpx.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio): nothing to check
+            return self.http
+        if self._loop is None or self._loop is loop:
+            self._loop = loop
+            return self.http
+        if not self._loop.is_closed():
+            self._loop = loop  # several live loops (threads): httpx decides
+            return self.http
+        if not self.owns_http:
+            raise APIConnectionError(
+                "the http_client passed to this client was used in an event loop that has "
+                "closed; create the httpx.AsyncClient inside the loop that uses it"
+            )
+        self.http = httpx.AsyncClient()
+        self._loop = loop
+        return self.http
 
     def _build(
         self, request: HttpRequest, opened: list[IO[bytes]], starts: dict[int, int], *, stream: bool
