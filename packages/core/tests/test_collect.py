@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from difykit_core import StreamInterruptedError
-from difykit_core.models.events import WorkflowFinishedEvent, WorkflowStartedEvent
+from difykit_core.models.events import WorkflowStartedEvent
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 from difykit_core.operations._generate import (
@@ -72,7 +72,7 @@ def collect_chat(raw: bytes) -> ChatMessage:
     for event in reader.feed(raw):
         collector.add(event)
     reader.finish()
-    return collector.result()
+    return collector.result(reader)
 
 
 def collect_completion(raw: bytes) -> CompletionMessage:
@@ -82,7 +82,7 @@ def collect_completion(raw: bytes) -> CompletionMessage:
     for event in reader.feed(raw):
         collector.add(event)
     reader.finish()
-    return collector.result()
+    return collector.result(reader)
 
 
 def collect_workflow(raw: bytes) -> WorkflowRun:
@@ -92,7 +92,7 @@ def collect_workflow(raw: bytes) -> WorkflowRun:
     for event in reader.feed(raw):
         collector.add(event)
     reader.finish()
-    return collector.result()
+    return collector.result(reader)
 
 
 # --- chat -----------------------------------------------------------------------------------------
@@ -372,24 +372,30 @@ def test_workflow_collector_without_an_end_raises() -> None:
     collector = workflow_protocol().collector()
     collector.add(WorkflowStartedEvent(task_id=TASK))
     with pytest.raises(StreamInterruptedError):
-        collector.result()
+        collector.result(workflow_protocol().reader())
 
 
 def test_workflow_event_without_a_task_id_keeps_the_one_seen_before() -> None:
     """A resumed run's finishing event may lack ``task_id``; the run keeps the earlier one."""
-    collector = workflow_protocol().collector()
-    collector.add(WorkflowStartedEvent(task_id=TASK))
-    collector.add(
-        WorkflowFinishedEvent.model_validate(
-            {
-                "event": "workflow_finished",
-                "workflow_run_id": "run-1",
-                "data": {"id": "run-1", "status": "succeeded", "outputs": {"answer": 42}},
-            }
-        )
-    )
+    import json
 
-    result = collector.result()
+    protocol = workflow_protocol()
+    reader, collector = protocol.reader(), protocol.collector()
+    frames = [
+        {"event": "workflow_started", "task_id": TASK, "workflow_run_id": "run-1"},
+        {
+            "event": "workflow_finished",
+            "workflow_run_id": "run-1",
+            "data": {"id": "run-1", "status": "succeeded", "outputs": {"answer": 42}},
+        },
+    ]
+    for event in reader.feed(
+        b"".join(b"data: " + json.dumps(f).encode() + b"\n\n" for f in frames)
+    ):
+        collector.add(event)
+    reader.finish()
+
+    result = collector.result(reader)
 
     assert (result.task_id, result.workflow_run_id, result.outputs) == (
         TASK,

@@ -75,7 +75,7 @@ def test_datasource_stream_ends_at_completed_and_collects_it() -> None:
     collector = pipeline.datasource_protocol().collector()
     for event in events:
         collector.add(event)
-    result = collector.result()
+    result = collector.result(reader)
     assert isinstance(result, DatasourceCompletedEvent)
     assert result.data == {"pages": []}
 
@@ -91,7 +91,7 @@ def test_datasource_error_and_early_end_raise() -> None:
     with pytest.raises(StreamInterruptedError):
         reader.finish()
     with pytest.raises(StreamInterruptedError):
-        pipeline.datasource_protocol().collector().result()
+        pipeline.datasource_protocol().collector().result(reader)
 
 
 def _answer(body: object, status: int = 200) -> HttpResponse:

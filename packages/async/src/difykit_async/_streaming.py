@@ -94,7 +94,7 @@ class AsyncStream(Generic[E, R]):
         collector = self._call.protocol.collector()
         async for event in self:
             collector.add(event)
-        return collector.result()
+        return collector.result(self._reader)
 
     async def aclose(self) -> None:
         """Close the connection (a stream left before its end tells observers it ended)."""

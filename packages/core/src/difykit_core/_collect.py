@@ -1,11 +1,14 @@
 """Collectors: turn a chat, completion or workflow stream into the blocking call's result.
 
-``answer`` is the concatenated ``message``/``agent_message`` deltas, with ``message_replace``
+Ids (``task_id``, ``conversation_id``…) come from the stream's reader, which already tracks
+them. ``answer`` is the concatenated ``message``/``agent_message`` deltas, with ``message_replace``
 applied; metadata (usage, citations) and files come from ``message_end``; a workflow's result
 is the data of ``workflow_finished`` (or ``workflow_paused``).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ._json import JsonValue
 from .errors import StreamInterruptedError
@@ -24,6 +27,9 @@ from .models.events import (
 from .models.messages import ChatMessage, CompletionMessage
 from .models.workflow import WorkflowRun, WorkflowRunData
 
+if TYPE_CHECKING:
+    from ._stream import StreamIds
+
 __all__ = ["ChatCollector", "CompletionCollector", "WorkflowCollector"]
 
 
@@ -33,7 +39,6 @@ class _MessageCollector:
         "_created_at",
         "_end",
         "_graph",
-        "_ids",
         "_parts",
         "_run",
     )
@@ -45,16 +50,11 @@ class _MessageCollector:
         self._end: MessageEndEvent | None = None
         self._run: WorkflowFinishedEvent | WorkflowPausedEvent | None = None
         self._created_at: int | None = None
-        self._ids: dict[str, str] = {}
 
     def add(self, event: BaseEvent) -> None:
         """Take one event into account."""
         if self._created_at is None:
             self._created_at = event.created_at
-        for name in ("task_id", "conversation_id", "message_id", "workflow_run_id"):
-            value = getattr(event, name)
-            if value is not None and (name == "task_id" or name not in self._ids):
-                self._ids[name] = value
         if isinstance(event, AgentMessageEvent):
             self._agent = True
             self._parts.append(event.answer)
@@ -74,11 +74,11 @@ class _MessageCollector:
         elif isinstance(event, (WorkflowFinishedEvent, WorkflowPausedEvent)):
             self._run = event
 
-    def _fields(self) -> dict[str, object]:
+    def _fields(self, ids: StreamIds) -> dict[str, object]:
         end = self._end
-        message_id = self._ids.get("message_id") or (end.id if end else None)
+        message_id = ids.message_id or (end.id if end else None)
         return {
-            "task_id": self._ids.get("task_id"),
+            "task_id": ids.task_id,
             "id": message_id,
             "message_id": message_id,
             "answer": "".join(self._parts),
@@ -93,10 +93,10 @@ class CompletionCollector(_MessageCollector):
 
     __slots__ = ()
 
-    def result(self) -> CompletionMessage:
+    def result(self, ids: StreamIds) -> CompletionMessage:
         """The aggregated message."""
         return CompletionMessage.model_validate(
-            {"event": "message", "mode": "completion", **self._fields()}
+            {"event": "message", "mode": "completion", **self._fields(ids)}
         )
 
 
@@ -109,7 +109,7 @@ class ChatCollector(_MessageCollector):
 
     __slots__ = ()
 
-    def result(self) -> ChatMessage:
+    def result(self, ids: StreamIds) -> ChatMessage:
         """The aggregated message."""
         mode = "advanced-chat" if self._graph else "agent-chat" if self._agent else "chat"
         paused = isinstance(self._run, WorkflowPausedEvent)
@@ -122,10 +122,10 @@ class ChatCollector(_MessageCollector):
             {
                 "event": "workflow_paused" if paused else "message",
                 "mode": mode,
-                "conversation_id": self._ids.get("conversation_id"),
-                "workflow_run_id": self._ids.get("workflow_run_id"),
+                "conversation_id": ids.conversation_id,
+                "workflow_run_id": ids.workflow_run_id,
                 "data": data,
-                **self._fields(),
+                **self._fields(ids),
             }
         )
 
@@ -133,23 +133,20 @@ class ChatCollector(_MessageCollector):
 class WorkflowCollector:
     """Collects a workflow stream into a :class:`WorkflowRun`."""
 
-    __slots__ = ("_run", "_task_id")
+    __slots__ = ("_run",)
 
     def __init__(self) -> None:
         self._run: WorkflowFinishedEvent | WorkflowPausedEvent | None = None
-        self._task_id: str | None = None
 
     def add(self, event: BaseEvent) -> None:
         """Take one event into account."""
-        if event.task_id is not None:
-            self._task_id = event.task_id
         if isinstance(event, (WorkflowFinishedEvent, WorkflowPausedEvent)):
             self._run = event
 
-    def result(self) -> WorkflowRun:
+    def result(self, ids: StreamIds) -> WorkflowRun:
         """The finished (or paused) run."""
         if self._run is None:
             raise StreamInterruptedError("the workflow stream ended without workflow_finished")
         data: WorkflowRunData = self._run.data
         run_id = self._run.workflow_run_id or data.id or data.workflow_run_id or ""
-        return WorkflowRun(task_id=self._task_id, workflow_run_id=run_id, data=data)
+        return WorkflowRun(task_id=ids.task_id, workflow_run_id=run_id, data=data)

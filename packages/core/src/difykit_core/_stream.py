@@ -22,7 +22,7 @@ from ._sse import ServerSentEvent, SSEDecoder
 from .errors import DifyStreamError, ResponseValidationError, StreamInterruptedError
 from .models.events import BaseEvent, ErrorEvent, UnknownEvent
 
-__all__ = ["Collector", "EventReader", "StreamFamily", "StreamProtocol"]
+__all__ = ["Collector", "EventReader", "StreamFamily", "StreamIds", "StreamProtocol"]
 
 E = TypeVar("E", bound=BaseEvent)
 E_contra = TypeVar("E_contra", bound=BaseEvent, contravariant=True)
@@ -38,14 +38,34 @@ _DATASOURCE_END = frozenset({"datasource_completed"})
 _ERRORS = frozenset({"error", "datasource_error"})
 
 
+class StreamIds(Protocol):
+    """The ids a stream has shown so far (an :class:`EventReader` tracks them)."""
+
+    @property
+    def task_id(self) -> str | None:
+        """The latest ``task_id``."""
+
+    @property
+    def conversation_id(self) -> str | None:
+        """The first ``conversation_id``."""
+
+    @property
+    def message_id(self) -> str | None:
+        """The first ``message_id``."""
+
+    @property
+    def workflow_run_id(self) -> str | None:
+        """The first ``workflow_run_id``."""
+
+
 class Collector(Protocol[E_contra, R_co]):
     """Aggregates the events of one stream into the blocking call's result type."""
 
     def add(self, event: E_contra) -> None:
         """Take one event into account."""
 
-    def result(self) -> R_co:
-        """The aggregated result."""
+    def result(self, ids: StreamIds) -> R_co:
+        """The aggregated result; ``ids`` is the stream's reader, which tracked the ids."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ class Stream(Generic[E, R]):
         collector = self._call.protocol.collector()
         for event in self:
             collector.add(event)
-        return collector.result()
+        return collector.result(self._reader)
 
     def close(self) -> None:
         """Close the connection (a stream left before its end tells observers it ended)."""

@@ -17,7 +17,7 @@ from pydantic import Field, TypeAdapter
 from difykit_core._call import Call, StreamCall
 from difykit_core._http import HttpRequest, HttpResponse
 from difykit_core._json import JsonObject, JsonValue
-from difykit_core._stream import StreamProtocol
+from difykit_core._stream import StreamIds, StreamProtocol
 from difykit_core.errors import InvalidRequestError, StreamInterruptedError
 from difykit_core.models._base import RequestModel
 from difykit_core.models.events import BaseEvent, WorkflowEvent
@@ -91,7 +91,7 @@ class DatasourceCollector:
         if isinstance(event, DatasourceCompletedEvent):
             self._completed = event
 
-    def result(self) -> DatasourceCompletedEvent:
+    def result(self, ids: StreamIds) -> DatasourceCompletedEvent:
         """The completed event, with the datasource's ``data``."""
         if self._completed is None:
             raise StreamInterruptedError("the datasource stream ended without datasource_completed")
