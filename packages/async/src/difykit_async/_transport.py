@@ -103,18 +103,10 @@ class Transport:
         if call.uploads:
             call = call.with_uploads(await self.upload_all(call.uploads))
         if not self.observers:  # the fast path: no bookkeeping nobody reads
-            response = await self.send(call.request, replayable=call.replayable, stream=False)
-            return call.parse(
-                HttpResponse(response.status_code, response.headers, response.content),
-                api_key=self.api_key,
-            )
+            return await self._send_and_parse(call)
         info, started = self.start(call.operation, call.request, call.user, streaming=False)
         try:
-            response = await self.send(call.request, replayable=call.replayable, stream=False)
-            result = call.parse(
-                HttpResponse(response.status_code, response.headers, response.content),
-                api_key=self.api_key,
-            )
+            result = await self._send_and_parse(call)
         except DifyError as error:
             self.notify_error(info, started, error)
             raise
@@ -133,6 +125,13 @@ class Transport:
             for index, call in enumerate(uploads):
                 group.start_soon(upload, index, call)
         return [results[index] for index in range(len(uploads))]
+
+    async def _send_and_parse(self, call: Call[T]) -> T:
+        response = await self.send(call.request, replayable=call.replayable, stream=False)
+        return call.parse(
+            HttpResponse(response.status_code, response.headers, response.content),
+            api_key=self.api_key,
+        )
 
     def start(
         self, operation: str, request: HttpRequest, user: str | None, *, streaming: bool

@@ -98,24 +98,23 @@ class Transport:
         if call.uploads:
             call = call.with_uploads([self.execute(upload) for upload in call.uploads])
         if not self.observers:  # the fast path: no bookkeeping nobody reads
-            response = self.send(call.request, replayable=call.replayable, stream=False)
-            return call.parse(
-                HttpResponse(response.status_code, response.headers, response.content),
-                api_key=self.api_key,
-            )
+            return self._send_and_parse(call)
         info, started = self.start(call.operation, call.request, call.user, streaming=False)
         try:
-            response = self.send(call.request, replayable=call.replayable, stream=False)
-            result = call.parse(
-                HttpResponse(response.status_code, response.headers, response.content),
-                api_key=self.api_key,
-            )
+            result = self._send_and_parse(call)
         except DifyError as error:
             self.notify_error(info, started, error)
             raise
         for observer in self.observers:
             observer.on_end(info, result, time.monotonic() - started)
         return result
+
+    def _send_and_parse(self, call: Call[T]) -> T:
+        response = self.send(call.request, replayable=call.replayable, stream=False)
+        return call.parse(
+            HttpResponse(response.status_code, response.headers, response.content),
+            api_key=self.api_key,
+        )
 
     def start(
         self, operation: str, request: HttpRequest, user: str | None, *, streaming: bool
