@@ -93,8 +93,8 @@ class EventReader(Generic[E]):
     __slots__ = (
         "_decoder",
         "_error",
-        "_graph",
         "_protocol",
+        "_terminal",
         "_validate",
         "conversation_id",
         "done",
@@ -107,7 +107,8 @@ class EventReader(Generic[E]):
         self._protocol = protocol
         self._decoder = SSEDecoder()
         self._validate = protocol.adapter.validate_json
-        self._graph = protocol.family == "workflow"
+        self._terminal = self._terminals(graph=protocol.family == "workflow")
+        """The event names that end this stream (chat streams switch at ``workflow_started``)."""
         self._error: DifyStreamError | None = None
         self.done = False
         """True once the terminal event (or an error) arrived."""
@@ -131,8 +132,8 @@ class EventReader(Generic[E]):
                 break
             events.append(event)
             if name == "workflow_started":
-                self._graph = True
-            elif name in self._terminals():
+                self._terminal = self._terminals(graph=True)
+            elif name in self._terminal:
                 self.done = True
                 break
         return events
@@ -165,10 +166,10 @@ class EventReader(Generic[E]):
             task_id=self.task_id,
         )
 
-    def _terminals(self) -> frozenset[str]:
+    def _terminals(self, *, graph: bool) -> frozenset[str]:
         if self._protocol.family == "datasource":
             return _DATASOURCE_END
-        if self._graph:
+        if graph:
             return _GRAPH_END if self._protocol.stop_on_pause else _GRAPH_END_NO_PAUSE
         return _MESSAGE_END
 

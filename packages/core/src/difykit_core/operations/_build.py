@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, BinaryIO, TypeAlias, TypeGuard, TypeVar, Union
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from pydantic import BaseModel, ValidationError
 
@@ -115,8 +115,6 @@ def binary_parser(response: HttpResponse) -> FileDownload:
     disposition = response.headers.get("content-disposition", "")
     filename = None
     if "filename*=" in disposition:
-        from urllib.parse import unquote
-
         filename = unquote(disposition.split("filename*=", 1)[1].split("''", 1)[-1].strip('"; '))
     elif "filename=" in disposition:
         filename = disposition.split("filename=", 1)[1].strip('"; ')
