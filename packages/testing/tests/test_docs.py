@@ -56,3 +56,10 @@ def test_the_quickstart_example_runs_against_a_served_emulator() -> None:
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Dify builds LLM apps.") == 2
+
+
+def test_the_readmes_keep_their_offline_testing_examples() -> None:
+    """The README examples above exist, including a pytest test that uses the fixture."""
+    blocks = [block for _, block in _emulator_blocks()]
+    assert len(blocks) >= 3
+    assert any("def test_" in block and "dify_emulator" in block for block in blocks)
