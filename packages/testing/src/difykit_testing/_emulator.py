@@ -14,12 +14,14 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._asgi import AsyncEmulatorTransport, EmulatorTransport, _LoopThread
+from ._emulator_state import EmulatorState
 from ._errors import DifyHTTPError, error_response, handle_dify_error, not_found_page
 from ._faults import Faults
 from ._ids import new_key
 from ._knowledge_state import KnowledgeState
 from ._serve import serve_app
 from ._state import AppMode, AppState, InputVariable, Reply
+from .routes import all_routes
 
 __all__ = ["DifyEmulator"]
 
@@ -64,23 +66,39 @@ class DifyEmulator:
     """
 
     def __init__(self) -> None:
-        self.faults = Faults()
-        """Fault injection (latency, pacing, failures, cut or stalled streams)."""
-        self.apps_by_key: dict[str, AppState] = {}
-        self.dataset_keys: set[str] = set()
-        self.knowledge = KnowledgeState()
+        self._state = EmulatorState()
         self.dataset_key = self.add_dataset_key()
         """A knowledge key (``dataset-…``) for the emulated workspace."""
         self._loop: _LoopThread | None = None
-        from .routes import all_routes
-
         self._starlette = Starlette(
             routes=[Mount("/v1", routes=all_routes())],
             exception_handlers={DifyHTTPError: handle_dify_error, HTTPException: not_found_page},
         )
-        self._starlette.state.emulator = self
-        self.app: ASGIApp = _FaultMiddleware(self._starlette, self.faults)
+        self._starlette.state.emulator_state = self._state
+        self.app: ASGIApp = _FaultMiddleware(self._starlette, self._state.faults)
         """The ASGI application (mount it, or serve it with any ASGI server)."""
+
+    # --- state -------------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """Fault injection (latency, pacing, failures, cut or stalled streams)."""
+        return self._state.faults
+
+    @property
+    def apps_by_key(self) -> dict[str, AppState]:
+        """The apps, each under its app key (``app-…``)."""
+        return self._state.apps_by_key
+
+    @property
+    def dataset_keys(self) -> set[str]:
+        """The knowledge keys (``dataset-…``) the knowledge routes accept."""
+        return self._state.dataset_keys
+
+    @property
+    def knowledge(self) -> KnowledgeState:
+        """The knowledge bases: datasets, documents, chunks, tags, metadata, indexing knobs."""
+        return self._state.knowledge
 
     # --- setup -------------------------------------------------------------------------------
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
+from ._emulator_state import EmulatorState
 from ._errors import DifyHTTPError
 from ._state import AppState
 
-if TYPE_CHECKING:
-    from ._emulator import DifyEmulator
-
 __all__ = [
     "app_for",
-    "emulator",
+    "emulator_state",
     "int_param",
     "json_body",
     "require_chat_app",
@@ -30,10 +28,10 @@ M = TypeVar("M", bound=BaseModel)
 _MODE_MISMATCH = "Please check if your app mode matches the right API route."
 
 
-def emulator(request: Request) -> DifyEmulator:
-    """The emulator serving this request."""
-    emu: DifyEmulator = request.app.state.emulator
-    return emu
+def emulator_state(request: Request) -> EmulatorState:
+    """The state of the emulator serving this request (its apps, knowledge and faults)."""
+    state: EmulatorState = request.app.state.emulator_state
+    return state
 
 
 def _bearer(request: Request) -> str:
@@ -50,7 +48,7 @@ def _bearer(request: Request) -> str:
 
 def app_for(request: Request) -> AppState:
     """The app whose key authorized the request (401 otherwise, as Dify answers)."""
-    app = emulator(request).apps_by_key.get(_bearer(request))
+    app = emulator_state(request).apps_by_key.get(_bearer(request))
     if app is None:
         raise DifyHTTPError(401, "unauthorized", "Access token is invalid")
     return app
@@ -59,7 +57,7 @@ def app_for(request: Request) -> AppState:
 def require_dataset_key(request: Request) -> str:
     """The knowledge key that authorized the request (401 otherwise)."""
     token = _bearer(request)
-    if token not in emulator(request).dataset_keys:
+    if token not in emulator_state(request).dataset_keys:
         raise DifyHTTPError(401, "unauthorized", "Access token is invalid")
     return token
 

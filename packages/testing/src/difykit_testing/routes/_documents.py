@@ -27,7 +27,7 @@ from difykit_testing._knowledge_state import (
     KnowledgeState,
 )
 from difykit_testing._knowledge_state import ProcessRule as StoredRule
-from difykit_testing._requests import emulator, json_body
+from difykit_testing._requests import emulator_state, json_body
 from difykit_testing.routes._datasets import RetrievalModel
 from difykit_testing.routes._knowledge_views import (
     dataset_for,
@@ -499,7 +499,7 @@ async def file_preview(request: Request) -> Response:
     Dify serves these under ``/files``, outside ``/v1``; the emulator only answers under
     ``/v1``, so its links point to ``/v1/datasets/files/{file_id}/file-preview``.
     """
-    state = emulator(request).knowledge
+    state = emulator_state(request).knowledge
     file = state.files.get(path_id(request, "file_id"))
     params = request.query_params
     expected = state.file_signature(

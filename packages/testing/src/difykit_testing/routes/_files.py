@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from difykit_testing._errors import DifyHTTPError
-from difykit_testing._requests import app_for, emulator
+from difykit_testing._requests import app_for, emulator_state
 from difykit_testing._state import AppState, StoredFile
 
 __all__ = ["file_json", "routes", "signed_file_url"]
@@ -41,7 +41,7 @@ def signed_file_url(request: Request, stored: StoredFile) -> str:
     ``/v1``, so its links point to ``/v1/files/{file_id}/file-preview``.
     """
     timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-    sign = emulator(request).knowledge.file_signature(stored.id, timestamp, nonce)
+    sign = emulator_state(request).knowledge.file_signature(stored.id, timestamp, nonce)
     url = request.url_for("app_file_preview", file_id=stored.id)
     return str(url.include_query_params(timestamp=timestamp, nonce=nonce, sign=sign))
 
@@ -116,10 +116,12 @@ async def preview(request: Request) -> Response:
 
 async def signed_preview(request: Request) -> Response:
     """A signed link's bytes (no key needed; a bad signature gets 403)."""
-    emu, file_id = emulator(request), str(request.path_params["file_id"])
-    stored = next((a.files[file_id] for a in emu.apps_by_key.values() if file_id in a.files), None)
+    state, file_id = emulator_state(request), str(request.path_params["file_id"])
+    stored = next(
+        (a.files[file_id] for a in state.apps_by_key.values() if file_id in a.files), None
+    )
     params = request.query_params
-    expected = emu.knowledge.file_signature(
+    expected = state.knowledge.file_signature(
         file_id, params.get("timestamp", ""), params.get("nonce", "")
     )
     if stored is None:

@@ -20,7 +20,7 @@ from difykit_testing._errors import DifyHTTPError
 from difykit_testing._inputs import resolve_files, validate_inputs
 from difykit_testing._requests import (
     app_for,
-    emulator,
+    emulator_state,
     json_body,
     require_chat_app,
     require_workflow_app,
@@ -113,7 +113,7 @@ def _respond(request: Request, generation: Generation, streaming: bool) -> Respo
         return JSONResponse(blocking_json(generation))
     return event_stream(
         stream_generation(generation),
-        faults=emulator(request).faults,
+        faults=emulator_state(request).faults,
         initial_ping=generation.turn.graph,
     )
 
@@ -155,7 +155,7 @@ async def chat_messages(request: Request) -> Response:
         files=files,
         conversation=conversation,
         auto_generate_name=payload.auto_generate_name,
-        split=emulator(request).faults.split,
+        split=emulator_state(request).faults.split,
     )
     return _respond(request, generation, streaming)
 
@@ -177,7 +177,7 @@ async def completion_messages(request: Request) -> Response:
         files=files,
         conversation=None,
         auto_generate_name=False,
-        split=emulator(request).faults.split,
+        split=emulator_state(request).faults.split,
     )
     return _respond(request, generation, payload.response_mode == "streaming")
 
@@ -201,7 +201,7 @@ async def run_workflow(request: Request) -> Response:
         files=files,
         conversation=None,
         auto_generate_name=False,
-        split=emulator(request).faults.split,
+        split=emulator_state(request).faults.split,
     )
     return _respond(request, generation, payload.response_mode == "streaming")
 

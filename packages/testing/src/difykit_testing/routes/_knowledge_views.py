@@ -17,7 +17,7 @@ from difykit_testing._knowledge_state import (
     Segment,
 )
 from difykit_testing._knowledge_text import DEFAULT_RULES
-from difykit_testing._requests import emulator, int_param, require_dataset_key
+from difykit_testing._requests import emulator_state, int_param, require_dataset_key
 
 __all__ = [
     "EMULATED_MODELS",
@@ -58,7 +58,7 @@ _DEFAULT_RETRIEVAL: dict[str, Any] = {
 def knowledge(request: Request) -> KnowledgeState:
     """The knowledge state, once the request's dataset key is checked (401 otherwise)."""
     require_dataset_key(request)
-    return emulator(request).knowledge
+    return emulator_state(request).knowledge
 
 
 def path_id(request: Request, name: str) -> str:

@@ -29,7 +29,7 @@ from difykit_testing._knowledge_state import (
     KnowledgeState,
     ProcessRule,
 )
-from difykit_testing._requests import emulator, json_body
+from difykit_testing._requests import emulator_state, json_body
 from difykit_testing._sse import event_stream
 from difykit_testing.routes._knowledge_views import dataset_for, knowledge
 
@@ -165,7 +165,7 @@ async def run_datasource_node(request: Request) -> Response:
             "time_consuming": round(time.monotonic() - started, 6),
         }
 
-    return event_stream(events(), faults=emulator(request).faults, initial_ping=False)
+    return event_stream(events(), faults=emulator_state(request).faults, initial_ping=False)
 
 
 def _source(state: KnowledgeState, datasource_type: str, item: dict[str, Any]) -> KnowledgeFile:
@@ -302,7 +302,7 @@ async def run_pipeline(request: Request) -> Response:
             )
         yield {**run, "event": "workflow_finished", "data": {**finished, "exceptions_count": 0}}
 
-    return event_stream(events(), faults=emulator(request).faults, initial_ping=True)
+    return event_stream(events(), faults=emulator_state(request).faults, initial_ping=True)
 
 
 def routes() -> list[BaseRoute]:

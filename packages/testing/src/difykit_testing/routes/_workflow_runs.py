@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from difykit_testing._errors import DifyHTTPError
 from difykit_testing._ids import now
-from difykit_testing._requests import app_for, emulator, json_body, require_workflow_app
+from difykit_testing._requests import app_for, emulator_state, json_body, require_workflow_app
 from difykit_testing._runs import (
     is_terminal,
     resume_after_form,
@@ -183,7 +183,7 @@ async def workflow_events(request: Request) -> Response:
     run = _run_of(app, request, "Workflow run not found")
     if run.user != user:
         raise DifyHTTPError(404, "not_found", "Workflow run not found")
-    faults = emulator(request).faults
+    faults = emulator_state(request).faults
     if run.status not in _LIVE and run.delivered >= len(run.events):
         return event_stream(_one(run_finished_event(run, app)), faults=faults, initial_ping=False)
     events = _follow(
@@ -243,7 +243,9 @@ async def submit_form(request: Request) -> JSONResponse:
             400, "invalid_form_data", f"Missing required inputs: {', '.join(missing)}"
         )
     values = {name: payload.inputs[name] for name in names}
-    resume_after_form(app, form, action=action, values=values, split=emulator(request).faults.split)
+    resume_after_form(
+        app, form, action=action, values=values, split=emulator_state(request).faults.split
+    )
     return JSONResponse({})
 
 
