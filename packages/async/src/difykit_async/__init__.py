@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        CallEnd,
         CallInfo,
         ConflictError,
         DifyError,
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
         ServerError,
         StreamInterruptedError,
         UploadedFile,
+        call_context,
     )
-    from difykit_core._config import Timeouts
+    from difykit_core.transport import Timeouts
 
     from ._client import AsyncDify
     from ._knowledge import AsyncDifyKnowledge
@@ -52,6 +54,7 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "CallEnd",
     "CallInfo",
     "ConflictError",
     "DifyError",
@@ -70,6 +73,7 @@ __all__ = [
     "StreamInterruptedError",
     "Timeouts",
     "UploadedFile",
+    "call_context",
 ]
 
 _WHERE: dict[str, str] = {
@@ -82,6 +86,7 @@ _WHERE: dict[str, str] = {
     "AsyncStream": "._streaming",
     "AuthenticationError": "difykit_core",
     "BadRequestError": "difykit_core",
+    "CallEnd": "difykit_core",
     "CallInfo": "difykit_core",
     "ConflictError": "difykit_core",
     "DifyError": "difykit_core",
@@ -98,8 +103,9 @@ _WHERE: dict[str, str] = {
     "ResponseValidationError": "difykit_core",
     "ServerError": "difykit_core",
     "StreamInterruptedError": "difykit_core",
-    "Timeouts": "difykit_core._config",
+    "Timeouts": "difykit_core.transport",
     "UploadedFile": "difykit_core",
+    "call_context": "difykit_core",
 }
 
 

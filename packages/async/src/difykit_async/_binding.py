@@ -68,7 +68,7 @@ class endpoint(_Binding, Generic[P, T]):
 
 
 class stream_endpoint(_Binding, Generic[P, E, R]):
-    """A method returning an :class:`AsyncStream` of the builder's events (``async with`` it)."""
+    """A method that returns the :class:`AsyncStream` of the builder's events."""
 
     def __init__(self, builder: Callable[P, StreamCall[E, R]]) -> None:
         super().__init__(builder)
@@ -89,7 +89,7 @@ class stream_endpoint(_Binding, Generic[P, E, R]):
 
 
 class page_endpoint(_Binding, Generic[P, T]):
-    """A coroutine method returning the first :class:`AsyncPage`; ``async for`` walks the rest."""
+    """A coroutine method returning the first :class:`AsyncPage`; iterating walks the rest."""
 
     def __init__(self, builder: Callable[P, Call[Page[T]]]) -> None:
         super().__init__(builder)

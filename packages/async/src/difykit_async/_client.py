@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 
 import httpx
-from difykit_core import Observer, RetryPolicy
-from difykit_core._config import (
+from difykit_core.transport import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
-    DEFAULT_TIMEOUTS,
+    Observer,
     Timeouts,
-    resolve_api_key,
-    resolve_base_url,
+    client_config,
 )
 
+from ._backend import Pool
 from ._transport import Transport, user_agent
 
 if TYPE_CHECKING:
@@ -60,34 +61,35 @@ class _BaseClient:
 
         Raises:
             InvalidRequestError: No key was given or found, or the base URL is not http(s).
+            TypeError: An option has the wrong type (the message names it).
+            ValueError: An option is out of range, e.g. a timeout of 0 (the message names it).
         """
-        if isinstance(timeout, (int, float)):
-            timeouts = Timeouts(timeout, timeout, timeout, timeout)
-        else:
-            timeouts = timeout or DEFAULT_TIMEOUTS
-        self._owns_http = http_client is None
-        http = http_client if http_client is not None else httpx.AsyncClient()
-        self._transport = Transport(
-            http=http,
-            owns_http=self._owns_http,
-            base_url=resolve_base_url(base_url),
-            api_key=resolve_api_key(api_key),
-            timeouts=timeouts,
+        config = client_config(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
-            retry=RetryPolicy(max_retries=max_retries),
+            max_retries=max_retries,
             observers=observers,
-            user_agent=user_agent(),
+            clock=time.monotonic,
+            wall_clock=time.time,
+            jitter=random.random,
         )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+        self._transport = Transport(config=config, pool=Pool(http_client), user_agent=user_agent())
 
     @property
     def base_url(self) -> str:
         """The Service API URL."""
-        return self._transport.base_url
+        return self._transport.config.base_url
 
     @property
     def api_key(self) -> str:
         """The key in use."""
-        return self._transport.api_key
+        return self._transport.config.api_key
 
     def with_options(
         self: _C,
@@ -99,23 +101,24 @@ class _BaseClient:
         max_retries: int | None = None,
     ) -> _C:
         """A sibling client with some options changed, on the same connection pool."""
-        t = self._transport
+        config, pool = self._transport.config, self._transport.pool
         return type(self)(
-            api_key=api_key if api_key is not None else t.api_key,
-            base_url=base_url if base_url is not None else t.base_url,
-            timeout=timeout if timeout is not None else t.timeouts,
+            api_key=api_key if api_key is not None else config.api_key,
+            base_url=base_url if base_url is not None else config.base_url,
+            timeout=timeout if timeout is not None else config.timeouts,
             stream_idle_timeout=(
-                stream_idle_timeout if stream_idle_timeout is not None else t.stream_idle_timeout
+                stream_idle_timeout
+                if stream_idle_timeout is not None
+                else config.stream_idle_timeout
             ),
-            max_retries=max_retries if max_retries is not None else t.retry.max_retries,
-            http_client=t.http,
-            observers=t.observers,
+            max_retries=max_retries if max_retries is not None else config.retry.max_retries,
+            http_client=pool.http,
+            observers=config.observers.observers,
         )
 
     async def aclose(self) -> None:
         """Close the connection pool, unless it was passed in as ``http_client``."""
-        if self._owns_http:
-            await self._transport.http.aclose()
+        await self._transport.pool.aclose()
 
     async def __aenter__(self: _C) -> _C:
         return self
@@ -135,7 +138,8 @@ class AsyncDify(_BaseClient):
     Example::
 
         async with AsyncDify(api_key="app-…") as dify:
-            print((await dify.chat.send(query="Hi", user="u1")).answer)
+            message = await dify.chat.send(query="Hi", user="u1")
+            print(message.answer)
     """
 
     @cached_property

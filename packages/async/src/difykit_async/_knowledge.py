@@ -22,7 +22,8 @@ class AsyncDifyKnowledge(_BaseClient):
             ds = await kb.datasets.create(name="Docs", indexing_technique="economy")
             doc = await kb.documents.create_from_text(ds.id, name="a", text="Hello")
             await kb.documents.wait_until_indexed(ds.id, doc.batch)
-            print((await kb.datasets.retrieve(ds.id, query="Hello")).records)
+            found = await kb.datasets.retrieve(ds.id, query="Hello")
+            print(found.records)
     """
 
     @cached_property

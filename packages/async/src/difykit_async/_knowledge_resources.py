@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-import anyio
 from difykit_core.models.knowledge.documents import IndexingStatus
 from difykit_core.operations import (
     child_chunks,
@@ -17,6 +17,7 @@ from difykit_core.operations import (
     tags,
 )
 
+from ._backend import sleep
 from ._binding import Resource, endpoint, page_endpoint, stream_endpoint
 
 __all__ = [
@@ -85,18 +86,18 @@ class Documents(Resource):
         """
         call = documents.get_indexing_status(dataset_id, batch)
         documents.check_wait_options(timeout=timeout, poll_interval=poll_interval)
-        started = anyio.current_time()
+        started = time.monotonic()
         while True:
             progress = documents.indexing_progress(await self._transport.execute(call), batch=batch)
             if on_progress is not None:
                 on_progress(progress.completed_segments, progress.total_segments)
             if progress.done:
                 return progress.status
-            await anyio.sleep(
+            await sleep(
                 documents.next_poll_delay(
                     progress,
                     batch=batch,
-                    elapsed=anyio.current_time() - started,
+                    elapsed=time.monotonic() - started,
                     timeout=timeout,
                     poll_interval=poll_interval,
                 )

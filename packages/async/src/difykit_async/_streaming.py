@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
-from difykit_core import CallInfo, HttpResponse
 from difykit_core.errors import DifyError, StreamInterruptedError
+from difykit_core.transport import StreamExchange
 
-from ._transport import Transport
+from ._backend import close_in_background, close_response
+from ._transport import Transport, transport_failure
 
 if TYPE_CHECKING:
-    from difykit_core import StreamCall
-    from difykit_core._stream import EventReader
     from difykit_core.models.events import BaseEvent
+    from difykit_core.transport import StreamCall
 
 __all__ = ["AsyncStream"]
 
@@ -28,21 +27,23 @@ class AsyncStream(Generic[E, R]):
     """The events of one streaming call, typed and in order.
 
     The request is sent when the stream is entered (``async with``), first iterated, or
-    collected.
-    Iteration ends after the terminal event; an ``error`` event raises
+    collected. Iteration ends after the terminal event; an ``error`` event raises
     :class:`~difykit_core.errors.DifyStreamError`, a body that ends early or stays silent longer
     than the idle timeout raises :class:`~difykit_core.errors.StreamInterruptedError`.
     ``task_id``, ``conversation_id``, ``message_id`` and ``workflow_run_id`` are set once seen.
+    Closing it early (or leaving the ``async with`` block) releases the connection and tells
+    observers the call was cancelled.
     """
 
     def __init__(self, transport: Transport, call: StreamCall[E, R]) -> None:
         self._transport = transport
-        self._call = call
-        self._reader: EventReader[E] = call.protocol.reader()
+        self._exchange = StreamExchange(call, transport.config)
         self._response: httpx.Response | None = None
-        self._events: AsyncIterator[E] | None = None
-        self._info: CallInfo | None = None
-        self._started = 0.0
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._pending: list[E] = []
+        self._next = 0
+        self._error: DifyError | None = None
+        self._opened = False
         self._closed = False
 
     # --- ids seen so far ---------------------------------------------------------------------
@@ -50,22 +51,22 @@ class AsyncStream(Generic[E, R]):
     @property
     def task_id(self) -> str | None:
         """The task id (what ``stop`` takes), once seen."""
-        return self._reader.task_id
+        return self._exchange.reader.task_id
 
     @property
     def conversation_id(self) -> str | None:
         """The conversation id (chat apps), once seen."""
-        return self._reader.conversation_id
+        return self._exchange.reader.conversation_id
 
     @property
     def message_id(self) -> str | None:
         """The message id (chat and completion apps), once seen."""
-        return self._reader.message_id
+        return self._exchange.reader.message_id
 
     @property
     def workflow_run_id(self) -> str | None:
         """The workflow run id (workflows and chatflows), once seen."""
-        return self._reader.workflow_run_id
+        return self._exchange.reader.workflow_run_id
 
     # --- protocol ----------------------------------------------------------------------------
 
@@ -79,98 +80,117 @@ class AsyncStream(Generic[E, R]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is not None:
+            self._exchange.cancel(exc_type.__name__)  # no-op when the call already ended
         await self.aclose()
 
     def __aiter__(self) -> AsyncIterator[E]:
         return self
 
     async def __anext__(self) -> E:
-        if self._events is None:
-            self._events = self._iterate()
-        return await anext(self._events)
+        pending = self._pending
+        if self._next < len(pending):
+            event = pending[self._next]
+            self._next += 1
+            return event
+        if self._closed:
+            if self._error is not None:
+                raise self._error
+            if not self._opened:
+                raise StreamInterruptedError("the stream was closed before it was read")
+            raise StopAsyncIteration
+        chunks = self._chunks if self._chunks is not None else await self._open()
+        exchange = self._exchange
+        events: list[E] = []
+        error: DifyError | None = None
+        try:
+            while not events:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+                events = exchange.feed(chunk)
+                if exchange.done:
+                    break
+            if exchange.done or not events:  # the terminal event came, or the body ended
+                error = await self._finish()
+        except httpx.TransportError as exc:
+            self._error = exchange.interrupted(transport_failure(exc))
+            await self._release()
+            raise self._error from exc
+        except BaseException as exc:
+            exchange.abandon(exc)  # a cancel (or a bug) ends the call once
+            await self._release()
+            raise
+        if events:
+            self._pending, self._next = events, 1
+            return events[0]
+        if error is not None:
+            raise error
+        raise StopAsyncIteration
 
     async def collect(self) -> R:
-        """Read the rest of the stream and aggregate it into the blocking call's result."""
-        collector = self._call.protocol.collector()
-        async for event in self:
-            collector.add(event)
-        return collector.result(self._reader)
+        """Read the rest of the stream and return the blocking call's result for all of it.
+
+        The result covers every event, including those already iterated; it is aggregated
+        once (observers get the same object).
+
+        Raises:
+            StreamInterruptedError: The stream was closed before its terminal event.
+        """
+        async for _ in self:
+            pass
+        if not self._exchange.done:
+            raise StreamInterruptedError(
+                "the stream was closed before its end, so it cannot be collected"
+            )
+        return self._exchange.result()
 
     async def aclose(self) -> None:
-        """Close the connection (a stream left before its end tells observers it ended)."""
+        """Close the connection; a stream closed before its end ends as cancelled ("closed")."""
+        self._exchange.cancel("closed")  # no-op when the call already ended
+        await self._release()
+
+    def __del__(self) -> None:
+        # A stream dropped unclosed: end the call and release its connection.
         if self._closed:
             return
         self._closed = True
+        self._exchange.cancel("dropped")
         if self._response is not None:
-            await self._response.aclose()
-        if self._info is not None and not self._reader.done:
-            for observer in self._transport.observers:
-                observer.on_end(self._info, None, time.monotonic() - self._started)
+            close_in_background(self._response)
 
     # --- internals ---------------------------------------------------------------------------
 
-    async def _open(self) -> tuple[httpx.Response, CallInfo]:
-        if self._response is not None and self._info is not None:
-            return self._response, self._info
+    async def _open(self) -> AsyncIterator[bytes]:
+        if self._chunks is not None:
+            return self._chunks
         if self._closed:
             raise StreamInterruptedError("the stream was closed before it was read")
-        transport, call = self._transport, self._call
-        if call.uploads:
-            call = self._call = call.with_uploads(await transport.upload_all(call.uploads))
-        info, self._started = transport.start(
-            call.operation, call.request, call.user, streaming=True
-        )
-        self._info = info
+        transport, exchange = self._transport, self._exchange
+        exchange.start()
         try:
-            response = await transport.send(call.request, replayable=call.replayable, stream=True)
-            if response.status_code >= 300:
-                await response.aread()
-                await response.aclose()
-                call.raise_for_status(
-                    HttpResponse(response.status_code, response.headers, response.content),
-                    api_key=transport.api_key,
-                )
-        except DifyError as error:
-            self._fail(error)
-            raise
-        self._response = response
-        return response, info
-
-    async def _iterate(self) -> AsyncIterator[E]:
-        response, info = await self._open()
-        reader, observers = self._reader, self._transport.observers
-        last: E | None = None
-        try:
-            async for chunk in response.aiter_bytes():
-                for event in reader.feed(chunk):
-                    last = event
-                    for observer in observers:
-                        observer.on_event(info, event, time.monotonic() - self._started)
-                    yield event
-                if reader.done:
-                    break
-            reader.finish()
-        except httpx.ReadTimeout as exc:
-            error: DifyError = StreamInterruptedError(
-                f"no data for {self._transport.stream_idle_timeout:g} s"
-                + (f" (task_id={reader.task_id})" if reader.task_id else "")
-            )
-            self._fail(error)
-            raise error from exc
-        except httpx.TransportError as exc:
-            error = StreamInterruptedError(f"the connection broke mid-stream: {exc}")
-            self._fail(error)
-            raise error from exc
-        except DifyError as exc:
-            self._fail(exc)
-            raise
-        finally:
+            if exchange.uploads:
+                exchange.uploaded(await transport.upload_all(exchange.uploads))
+            response, _ = await transport.attempt(exchange, stream=True)
+        except BaseException as exc:
+            exchange.abandon(exc)
             self._closed = True
-            await response.aclose()
-        for observer in observers:
-            observer.on_end(info, last, time.monotonic() - self._started)
+            self._error = exc if isinstance(exc, DifyError) else None
+            raise
+        self._opened = True
+        self._response = response
+        self._chunks = response.aiter_bytes()
+        return self._chunks
 
-    def _fail(self, error: DifyError) -> None:
+    async def _finish(self) -> DifyError | None:
+        self._error = error = self._exchange.finish()
+        await self._release()
+        return error
+
+    async def _release(self) -> None:
         self._closed = True
-        if self._info is not None:
-            self._transport.notify_error(self._info, self._started, error)
+        self._chunks = None
+        response, self._response = self._response, None
+        if response is not None:
+            await close_response(response)

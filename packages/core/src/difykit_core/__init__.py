@@ -13,9 +13,10 @@ from typing import Any as _Any
 
 if TYPE_CHECKING:
     from ._call import Call, StreamCall
+    from ._context import call_context, current_call_context
     from ._http import FilePart, HttpRequest, HttpResponse
     from ._json import JsonObject, JsonValue
-    from ._observer import CallInfo, Observer
+    from ._observer import AppIdentity, CallEnd, CallInfo, Observer
     from ._retry import RetryPolicy, next_delay
     from ._sse import ServerSentEvent, SSEDecoder
     from ._stream import EventReader, StreamProtocol
@@ -45,9 +46,11 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AppIdentity",
     "AuthenticationError",
     "BadRequestError",
     "Call",
+    "CallEnd",
     "CallInfo",
     "ConflictError",
     "DifyError",
@@ -77,6 +80,8 @@ __all__ = [
     "StreamInterruptedError",
     "StreamProtocol",
     "UploadedFile",
+    "call_context",
+    "current_call_context",
     "next_delay",
 ]
 
@@ -89,7 +94,11 @@ _WHERE: dict[str, str] = {
     "HttpResponse": "._http",
     "JsonObject": "._json",
     "JsonValue": "._json",
+    "AppIdentity": "._observer",
+    "CallEnd": "._observer",
     "CallInfo": "._observer",
+    "call_context": "._context",
+    "current_call_context": "._context",
     "Observer": "._observer",
     "RetryPolicy": "._retry",
     "next_delay": "._retry",

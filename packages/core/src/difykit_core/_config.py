@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ._observer import AppIdentity, Observer
+from ._observers import ObserverSet
+from ._retry import RetryPolicy
 from .errors import InvalidRequestError
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_STREAM_IDLE_TIMEOUT",
     "DEFAULT_TIMEOUTS",
+    "ClientConfig",
     "Timeouts",
+    "client_config",
+    "key_fingerprint",
     "resolve_api_key",
     "resolve_base_url",
 ]
@@ -41,12 +50,12 @@ dead (real Dify sometimes answers 200, sends one ping and then nothing, forever)
 def resolve_api_key(api_key: str | None) -> str:
     """The key from the argument or ``DIFY_API_KEY``."""
     key = api_key if api_key is not None else os.environ.get("DIFY_API_KEY")
+    key = key.strip() if key else key
     if not key:
         raise InvalidRequestError(
             "no API key: pass api_key=… or set DIFY_API_KEY (an app key 'app-…' or a "
             "knowledge key 'dataset-…')"
         )
-    key = key.strip()
     if not key.isascii() or not key.isprintable() or " " in key:
         raise InvalidRequestError(
             "the API key has spaces or non-ASCII characters; copy it again from Dify "
@@ -61,3 +70,91 @@ def resolve_base_url(base_url: str | None) -> str:
     if not url.startswith(("http://", "https://")):
         raise InvalidRequestError(f"base_url must start with http:// or https://, not {url!r}")
     return url.rstrip("/")
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A non-secret name for a key: its family prefix and 8 hex digits of its SHA-256."""
+    prefix = api_key.split("-", 1)[0] + "-" if "-" in api_key[:9] else ""
+    return f"{prefix}…{hashlib.sha256(api_key.encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    """Everything a transport and its exchanges need of one client (see :func:`client_config`).
+
+    The clocks and the jitter source are the transport's: the core never reads the clock.
+    """
+
+    api_key: str
+    base_url: str
+    timeouts: Timeouts
+    stream_idle_timeout: float
+    retry: RetryPolicy
+    observers: ObserverSet
+    app: AppIdentity
+    clock: Callable[[], float]
+    """Monotonic seconds (for elapsed times)."""
+    wall_clock: Callable[[], float]
+    """Unix time (for ``started_at`` and ``Retry-After`` dates)."""
+    jitter: Callable[[], float]
+    """A number in [0, 1) per call (for retry back-off)."""
+
+
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+    if not (0 < value < math.inf):
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def client_config(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    timeout: float | Timeouts | None,
+    stream_idle_timeout: float,
+    max_retries: int,
+    observers: Sequence[Observer],
+    clock: Callable[[], float],
+    wall_clock: Callable[[], float],
+    jitter: Callable[[], float],
+) -> ClientConfig:
+    """Resolve and check a client's options (arguments, then environment, then defaults).
+
+    Raises:
+        InvalidRequestError: No key was given or found, or the base URL is not http(s).
+        TypeError: An option has the wrong type (named in the message).
+        ValueError: An option's value is out of range (named in the message).
+    """
+    if timeout is None:
+        timeouts = DEFAULT_TIMEOUTS
+    elif isinstance(timeout, Timeouts):
+        timeouts = timeout
+        for phase in ("connect", "read", "write", "pool"):
+            _seconds(f"timeout.{phase}", getattr(timeout, phase))
+    else:
+        seconds = _seconds("timeout", timeout)
+        timeouts = Timeouts(seconds, seconds, seconds, seconds)
+    idle = _seconds("stream_idle_timeout", stream_idle_timeout)
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+        raise TypeError(f"max_retries must be an int, not {max_retries!r}")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
+    given: object = observers
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
+        raise TypeError(f"observers must be a list of observers, not {observers!r}")
+    key = resolve_api_key(api_key)
+    url = resolve_base_url(base_url)
+    return ClientConfig(
+        api_key=key,
+        base_url=url,
+        timeouts=timeouts,
+        stream_idle_timeout=idle,
+        retry=RetryPolicy(max_retries=max_retries),
+        observers=ObserverSet(observers),
+        app=AppIdentity(url, key_fingerprint(key)),
+        clock=clock,
+        wall_clock=wall_clock,
+        jitter=jitter,
+    )

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        CallEnd,
         CallInfo,
         ConflictError,
         DifyError,
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
         ServerError,
         StreamInterruptedError,
         UploadedFile,
+        call_context,
     )
-    from difykit_core._config import Timeouts
+    from difykit_core.transport import Timeouts
 
     from ._client import Dify
     from ._knowledge import DifyKnowledge
@@ -48,6 +50,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CallEnd",
     "CallInfo",
     "ConflictError",
     "Dify",
@@ -70,6 +73,7 @@ __all__ = [
     "SyncPage",
     "Timeouts",
     "UploadedFile",
+    "call_context",
 ]
 
 _WHERE: dict[str, str] = {
@@ -78,6 +82,7 @@ _WHERE: dict[str, str] = {
     "APITimeoutError": "difykit_core",
     "AuthenticationError": "difykit_core",
     "BadRequestError": "difykit_core",
+    "CallEnd": "difykit_core",
     "CallInfo": "difykit_core",
     "ConflictError": "difykit_core",
     "Dify": "._client",
@@ -98,8 +103,9 @@ _WHERE: dict[str, str] = {
     "Stream": "._streaming",
     "StreamInterruptedError": "difykit_core",
     "SyncPage": "._pages",
-    "Timeouts": "difykit_core._config",
+    "Timeouts": "difykit_core.transport",
     "UploadedFile": "difykit_core",
+    "call_context": "difykit_core",
 }
 
 

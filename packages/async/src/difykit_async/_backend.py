@@ -1,0 +1,110 @@
+"""The async-only pieces of the client, behind a small seam (the sync twin has its own).
+
+``scripts/unasync.py`` writes the rest of ``difykit`` from ``difykit_async``; this module is
+written by hand in both: sleeping, uploading a call's files (concurrently here), closing a
+response when the caller is being cancelled or has dropped the stream, and keeping an owned
+connection pool usable across event loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import httpx
+from difykit_core.errors import APIConnectionError
+
+if TYPE_CHECKING:
+    from difykit_core.transport import Call
+
+__all__ = ["Pool", "close_in_background", "close_response", "gather_in_order", "sleep"]
+
+T = TypeVar("T")
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+async def sleep(seconds: float) -> None:
+    """Wait before a retry or a poll."""
+    await anyio.sleep(seconds)
+
+
+async def gather_in_order(
+    execute: Callable[[Call[T]], Awaitable[T]], calls: Sequence[Call[T]]
+) -> list[T]:
+    """Execute ``calls`` concurrently; their results in order (a failure cancels the rest)."""
+    results: dict[int, T] = {}
+
+    async def run(index: int, call: Call[T]) -> None:
+        results[index] = await execute(call)
+
+    async with anyio.create_task_group() as group:
+        for index, call in enumerate(calls):
+            group.start_soon(run, index, call)
+    return [results[index] for index in range(len(calls))]
+
+
+async def close_response(response: httpx.Response) -> None:
+    """Release a response's connection, even while the caller's task is being cancelled."""
+    with anyio.CancelScope(shield=True):
+        await response.aclose()
+
+
+def close_in_background(response: httpx.Response) -> None:
+    """Release the connection of a stream dropped unclosed (from ``__del__``), if a loop runs."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no loop here: the pool reclaims it when the loop's pool closes
+        return
+    task = loop.create_task(response.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+class Pool:
+    """The client's ``httpx.AsyncClient``, renewed for a new event loop when owned.
+
+    An httpx pool is bound to the loop it first ran in. When that loop has closed (a second
+    ``asyncio.run()``), an owned pool is replaced by a fresh one; a pool the caller passed in
+    cannot be, so that is a clear error rather than "Event loop is closed" from deep inside
+    httpx.
+    """
+
+    __slots__ = ("_loop", "http", "owned")
+
+    def __init__(self, http: httpx.AsyncClient | None) -> None:
+        self.owned = http is None
+        self.http = http if http is not None else httpx.AsyncClient()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def current(self) -> httpx.AsyncClient:
+        """The pool for the running event loop.
+
+        Raises:
+            APIConnectionError: The pool passed in belongs to an event loop that has closed.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio): nothing to check
+            return self.http
+        if self._loop is None or self._loop is loop:
+            self._loop = loop
+            return self.http
+        if not self._loop.is_closed():
+            self._loop = loop  # several live loops (threads): httpx decides
+            return self.http
+        if not self.owned:
+            raise APIConnectionError(
+                "the http_client passed to this client was used in an event loop that has "
+                "closed; create the httpx.AsyncClient inside the loop that uses it"
+            )
+        self.http = httpx.AsyncClient()
+        self._loop = loop
+        return self.http
+
+    async def aclose(self) -> None:
+        """Close the pool if this client created it."""
+        if self.owned:
+            await self.http.aclose()
