@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,10 @@ from difykit_core import InvalidRequestError
 from difykit_core._config import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUTS,
+    ClientConfig,
+    Timeouts,
+    client_config,
+    key_fingerprint,
     resolve_api_key,
     resolve_base_url,
 )
@@ -122,3 +127,80 @@ def test_default_timeouts_connect_fast_and_read_long() -> None:
     assert DEFAULT_TIMEOUTS.read >= 120  # a blocking LLM answer can take minutes
     with pytest.raises(dataclasses.FrozenInstanceError):
         DEFAULT_TIMEOUTS.read = 1  # type: ignore[misc]
+
+
+# --- client_config ------------------------------------------------------------------------------
+
+
+def make_config(**options: object) -> ClientConfig:
+    """client_config with the defaults a client passes, overridden by ``options``."""
+    arguments: dict[str, Any] = {
+        "api_key": KEY,
+        "base_url": None,
+        "timeout": None,
+        "stream_idle_timeout": 60.0,
+        "max_retries": 2,
+        "observers": [],
+        "clock": lambda: 0.0,
+        "wall_clock": lambda: 0.0,
+        "jitter": lambda: 0.0,
+    }
+    arguments.update(options)
+    return client_config(**arguments)
+
+
+def test_client_config_resolves_defaults_and_names_the_app() -> None:
+    """Default timeouts, Dify Cloud, the retry policy and a fingerprint of the key."""
+    config = make_config()
+    assert config.timeouts == DEFAULT_TIMEOUTS
+    assert config.base_url == DEFAULT_BASE_URL
+    assert config.retry.max_retries == 2
+    assert config.app.key_fingerprint == key_fingerprint(KEY)
+    assert KEY not in config.app.key_fingerprint
+
+
+def test_a_number_timeout_applies_to_every_phase() -> None:
+    """timeout=7 means 7 s to connect, read, write and wait for the pool."""
+    assert make_config(timeout=7).timeouts == Timeouts(7.0, 7.0, 7.0, 7.0)
+    given = Timeouts(1.0, 2.0, 3.0, 4.0)
+    assert make_config(timeout=given).timeouts is given
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error", "words"),
+    [
+        ("timeout", 0, ValueError, "timeout must be a positive number"),
+        ("timeout", -1.0, ValueError, "timeout must be a positive number"),
+        ("timeout", float("inf"), ValueError, "timeout must be a positive number"),
+        ("timeout", "5", TypeError, "timeout must be a number of seconds"),
+        ("timeout", True, TypeError, "timeout must be a number of seconds"),
+        ("timeout", Timeouts(5.0, 0.0, 5.0, 5.0), ValueError, "timeout.read must be"),
+        ("stream_idle_timeout", 0, ValueError, "stream_idle_timeout must be a positive"),
+        ("max_retries", -1, ValueError, "max_retries must be 0 or more"),
+        ("max_retries", 1.5, TypeError, "max_retries must be an int"),
+        ("max_retries", False, TypeError, "max_retries must be an int"),
+        ("observers", "logger", TypeError, "observers must be a list"),
+        ("observers", object(), TypeError, "observers must be a list"),
+    ],
+)
+def test_bad_options_are_refused_naming_the_option(
+    option: str, value: object, error: type[Exception], words: str
+) -> None:
+    """Out-of-range or wrongly typed options fail when the client is built, not later."""
+    with pytest.raises(error, match=words):
+        make_config(**{option: value})
+
+
+def test_a_key_of_only_spaces_is_a_missing_key() -> None:
+    """Spaces are stripped first, so a blank key is "no API key", not a bad header later."""
+    with pytest.raises(InvalidRequestError, match="no API key"):
+        resolve_api_key("   ")
+
+
+def test_a_key_fingerprint_keeps_the_family_and_hides_the_rest() -> None:
+    """app- and dataset- keys keep their prefix; other keys show only the hash digits."""
+    assert key_fingerprint("app-abc").startswith("app-…")
+    assert key_fingerprint("dataset-abc").startswith("dataset-…")
+    assert key_fingerprint("plainkey").startswith("…")
+    assert len(key_fingerprint("plainkey")) == 9
+    assert key_fingerprint("app-abc") != key_fingerprint("app-abd")

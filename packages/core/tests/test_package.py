@@ -9,16 +9,28 @@ import inspect
 import pytest
 
 import difykit_core
-from difykit_core import CallInfo, DifyError, HttpRequest, Observer
+from difykit_core import CallEnd, CallInfo, DifyError, HttpRequest, Observer
 from difykit_core import types as dify_types
 from difykit_core.models import knowledge
+from difykit_core.models.events import MessageEvent, StreamEvent
+from difykit_core.models.knowledge.pipeline import DatasourceEvent
 
 # --- lazy root names --------------------------------------------------------------------------
 
 
 SOURCES = [
     importlib.import_module(f"difykit_core.{name}")
-    for name in ("_call", "_http", "_json", "_observer", "_retry", "_sse", "_stream", "errors")
+    for name in (
+        "_call",
+        "_context",
+        "_http",
+        "_json",
+        "_observer",
+        "_retry",
+        "_sse",
+        "_stream",
+        "errors",
+    )
 ] + [importlib.import_module(f"difykit_core.models.{name}") for name in ("files", "pages")]
 
 
@@ -84,43 +96,83 @@ class _Recorder:
     def on_start(self, call: CallInfo) -> None:
         self.seen.append(f"start {call.operation}")
 
-    def on_event(self, call: CallInfo, event: object, elapsed: float) -> None:
-        self.seen.append(f"event {event}")
+    def on_event(
+        self, call: CallInfo, event: StreamEvent | DatasourceEvent, elapsed: float
+    ) -> None:
+        self.seen.append(f"event {event.event}")
 
-    def on_end(self, call: CallInfo, result: object, elapsed: float) -> None:
-        self.seen.append(f"end {result}")
+    def on_end(self, call: CallInfo, end: CallEnd) -> None:
+        self.seen.append(f"end {end.result}")
 
-    def on_error(self, call: CallInfo, error: DifyError, elapsed: float) -> None:
+    def on_error(self, call: CallInfo, error: Exception, end: CallEnd) -> None:
         self.seen.append(f"error {error}")
 
+    def on_cancel(self, call: CallInfo, reason: str, end: CallEnd) -> None:
+        self.seen.append(f"cancel {reason}")
 
-class _NoErrors:
-    """Three of the four methods: not an observer."""
+
+class _NoCancel:
+    """The four hooks of protocol v1: not an observer any more."""
 
     def on_start(self, call: CallInfo) -> None: ...
 
-    def on_event(self, call: CallInfo, event: object, elapsed: float) -> None: ...
+    def on_event(
+        self, call: CallInfo, event: StreamEvent | DatasourceEvent, elapsed: float
+    ) -> None: ...
 
-    def on_end(self, call: CallInfo, result: object, elapsed: float) -> None: ...
+    def on_end(self, call: CallInfo, end: CallEnd) -> None: ...
+
+    def on_error(self, call: CallInfo, error: Exception, end: CallEnd) -> None: ...
 
 
-def test_a_class_with_the_four_methods_is_an_observer() -> None:
-    """Observer is runtime-checkable: any object with the four hooks passes isinstance."""
+def test_a_class_with_the_five_hooks_is_an_observer() -> None:
+    """Observer is runtime-checkable: any object with the five hooks passes isinstance."""
     recorder = _Recorder()
     assert isinstance(recorder, Observer)
     observer: Observer = recorder
     info = CallInfo("chat.stream", HttpRequest("POST", "/chat-messages"), "u-1", 1.0, True)
+    end = CallEnd(elapsed=0.2, attempts=1, status_code=200, result="done")
     observer.on_start(info)
-    observer.on_event(info, "message", 0.1)
-    observer.on_end(info, "done", 0.2)
-    observer.on_error(info, DifyError("boom"), 0.3)
-    assert recorder.seen == ["start chat.stream", "event message", "end done", "error boom"]
+    observer.on_event(info, MessageEvent(event="message", answer="Hi"), 0.1)
+    observer.on_end(info, end)
+    observer.on_error(info, DifyError("boom"), end)
+    observer.on_cancel(info, "closed", end)
+    assert recorder.seen == [
+        "start chat.stream",
+        "event message",
+        "end done",
+        "error boom",
+        "cancel closed",
+    ]
 
 
 def test_a_class_missing_a_hook_is_not_an_observer() -> None:
-    """An object lacking ``on_error`` (or any hook) fails the isinstance check."""
-    assert not isinstance(_NoErrors(), Observer)
+    """An object lacking ``on_cancel`` (or any hook) fails the isinstance check."""
+    assert not isinstance(_NoCancel(), Observer)
     assert not isinstance(object(), Observer)
+
+
+def test_subclassing_observer_inherits_no_op_hooks() -> None:
+    """A subclass of Observer overrides only what it needs; the other hooks do nothing."""
+
+    class OnlyEnds(Observer):
+        def __init__(self) -> None:
+            self.ends: list[object] = []
+
+        def on_end(self, call: CallInfo, end: CallEnd) -> None:
+            self.ends.append(end.result)
+
+    observer = OnlyEnds()
+    info = CallInfo("app.info", HttpRequest("GET", "/info"), None, 1.0)
+    end = CallEnd(elapsed=0.1, attempts=1)
+    observer.on_start(info)
+    observer.on_event(info, MessageEvent(event="message", answer="x"), 0.0)
+    observer.on_error(info, DifyError("x"), end)
+    observer.on_cancel(info, "closed", end)
+    observer.on_end(info, CallEnd(elapsed=0.1, attempts=1, result="ok"))
+    assert observer.ends == ["ok"]
+    Observer.on_end(observer, info, end)  # the inherited default does nothing
+    assert observer.ends == ["ok"]
 
 
 def test_call_info_is_frozen_and_not_streaming_by_default() -> None:
@@ -132,5 +184,7 @@ def test_call_info_is_frozen_and_not_streaming_by_default() -> None:
         started_at=1795285524.5,
     )
     assert info.streaming is False
+    assert info.app is None
+    assert dict(info.context) == {}
     with pytest.raises(dataclasses.FrozenInstanceError):
         info.operation = "other"  # type: ignore[misc]
