@@ -10,14 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
-from difykit import BadRequestError, Dify, NotFoundError
-from difykit_async import AsyncDify
 from difykit_testing import DifyEmulator, EmulatedApp, InputVariable
 from difykit_testing._state import AppMode, Conversation, StoredMessage, Variable
 from difykit_testing.routes import _audio
+from emulator_http import (
+    answer_of,
+    async_client,
+    client,
+    error_of,
+    sse_frames,
+    walk_cursor,
+    walk_pages,
+)
 
-RECORDINGS = Path(__file__).resolve().parents[2] / "sync" / "tests" / "data" / "recordings"
-BASE_URL = "http://dify.test/v1"
+RECORDINGS = Path(__file__).resolve().parents[2] / "async" / "tests" / "data" / "recordings"
 
 
 def recorded(number: int) -> Any:
@@ -32,21 +38,14 @@ def emu() -> Iterator[DifyEmulator]:
         yield emulator
 
 
-def sdk(emu: DifyEmulator, app: EmulatedApp) -> Dify:
-    return Dify(
-        api_key=app.api_key,
-        base_url=BASE_URL,
-        http_client=httpx.Client(transport=emu.transport()),
-        max_retries=0,
-    )
-
-
 def raw(emu: DifyEmulator, app: EmulatedApp) -> httpx.Client:
-    return httpx.Client(
-        transport=emu.transport(),
-        base_url=BASE_URL,
-        headers={"Authorization": f"Bearer {app.api_key}"},
-    )
+    """A plain httpx client with the app's key, in-process."""
+    return client(emu, app.api_key)
+
+
+def ids(items: Sequence[Any]) -> list[str]:
+    """The ``id`` of each listed JSON object."""
+    return [item["id"] for item in items]
 
 
 def conversation(
@@ -85,6 +84,7 @@ def conversation(
 
 
 def chat_app(emu: DifyEmulator, mode: AppMode = "advanced-chat", **settings: Any) -> EmulatedApp:
+    """An app of ``mode`` with an opening statement."""
     return emu.add_app(mode=mode, opening_statement="Hello! I echo what you say.", **settings)
 
 
@@ -99,10 +99,10 @@ def test_parameters_of_a_chatflow_equal_the_recording(emu: DifyEmulator) -> None
         suggested_questions=["ping", "hello"],
         inputs=[InputVariable("name", max_length=64)],
     )
-    assert raw(emu, app).get("/parameters").json() == recorded(2)
-    parameters = sdk(emu, app).app.parameters()
-    assert [field.variable for field in parameters.inputs] == ["name"]
-    assert parameters.inputs[0].type == "text-input"
+    body = raw(emu, app).get("/parameters").json()
+    assert body == recorded(2)
+    (control,) = body["user_input_form"]
+    assert list(control) == ["text-input"] and control["text-input"]["variable"] == "name"
 
 
 def test_parameters_of_a_workflow_equal_the_recording(emu: DifyEmulator) -> None:
@@ -130,44 +130,46 @@ def test_parameters_reflect_features_and_every_control(emu: DifyEmulator) -> Non
             InputVariable("doc", type="file", required=True),
         ],
     )
-    parameters = sdk(emu, app).app.parameters()
-    assert parameters.suggested_questions_after_answer is not None
-    assert parameters.suggested_questions_after_answer.enabled
-    assert parameters.speech_to_text is not None and parameters.speech_to_text.enabled
-    assert parameters.text_to_speech is not None and parameters.text_to_speech.enabled
-    tone, notes, doc = parameters.inputs
-    assert (tone.type, tone.options, tone.default) == ("select", ["dry", "warm"], "dry")
-    assert (notes.label, notes.max_length) == ("Notes", 1000)
-    assert doc.type == "file" and doc.required
-    form = raw(emu, app).get("/parameters").json()["user_input_form"]
-    assert form[2]["file"]["allowed_file_upload_methods"] == ["local_file", "remote_url"]
+    parameters = raw(emu, app).get("/parameters").json()
+    assert parameters["suggested_questions_after_answer"]["enabled"] is True
+    assert parameters["speech_to_text"]["enabled"] is True
+    assert parameters["text_to_speech"]["enabled"] is True
+    tone, notes, doc = parameters["user_input_form"]
+    assert list(tone) == ["select"] and list(notes) == ["paragraph"] and list(doc) == ["file"]
+    assert (tone["select"]["options"], tone["select"]["default"]) == (["dry", "warm"], "dry")
+    assert (notes["paragraph"]["label"], notes["paragraph"]["max_length"]) == ("Notes", 1000)
+    assert doc["file"]["type"] == "file" and doc["file"]["required"] is True
+    assert doc["file"]["allowed_file_upload_methods"] == ["local_file", "remote_url"]
 
 
 def test_meta_and_site_have_the_recorded_shapes(emu: DifyEmulator) -> None:
     """/meta has no tool icons and /site has recording 04's keys with the app's name as title."""
     app = emu.add_app(mode="workflow", name="echo")
-    dify = sdk(emu, app)
-    assert dify.app.meta().tool_icons == {}
-    body = raw(emu, app).get("/site").json()
+    http = raw(emu, app)
+    assert http.get("/meta").json() == {"tool_icons": {}}
+    body = http.get("/site").json()
     assert list(body) == list(recorded(4))
-    assert dify.app.site().title == "echo"
+    assert body["title"] == "echo"
 
 
 # --- conversations ------------------------------------------------------------------------------
 
 
 def test_conversations_walk_pages_per_user(emu: DifyEmulator) -> None:
-    """The SDK walks last_id pages of the user's conversations, newest update first."""
+    """last_id pages walk the user's conversations, newest update first."""
     app = chat_app(emu)
     mine = [conversation(app, "u1", updated_at=100 + i) for i in range(5)]
     conversation(app, "someone-else")
-    dify = sdk(emu, app)
-    first = dify.conversations.list(user="u1", limit=2)
-    assert first.has_more and first.limit == 2
-    assert [c.id for c in first] == [c.id for c in reversed(mine)]
-    oldest = dify.conversations.list(user="u1", sort_by="created_at", limit=100)
-    assert [c.id for c in oldest.data] == [c.id for c in mine] and not oldest.has_more
-    item = raw(emu, app).get("/conversations", params={"user": "u1", "limit": 1}).json()
+    http = raw(emu, app)
+    first = http.get("/conversations", params={"user": "u1", "limit": 2}).json()
+    assert first["has_more"] and first["limit"] == 2 and len(first["data"]) == 2
+    walked = walk_cursor(http, "/conversations", {"user": "u1", "limit": 2})
+    assert ids(walked) == [c.id for c in reversed(mine)]
+    oldest = http.get(
+        "/conversations", params={"user": "u1", "sort_by": "created_at", "limit": 100}
+    ).json()
+    assert ids(oldest["data"]) == [c.id for c in mine] and not oldest["has_more"]
+    item = http.get("/conversations", params={"user": "u1", "limit": 1}).json()
     assert list(item) == list(recorded(15)) and list(item["data"][0]) == list(
         recorded(15)["data"][0]
     )
@@ -180,23 +182,18 @@ def test_conversations_sort_and_cursor_errors(emu: DifyEmulator) -> None:
     a = conversation(app, "u1", created_at=1, updated_at=30)
     b = conversation(app, "u1", created_at=2, updated_at=20)
     c = conversation(app, "u1", created_at=3, updated_at=10)
-    dify = sdk(emu, app)
-    assert [x.id for x in dify.conversations.list(user="u1", sort_by="-created_at")] == [
-        c.id,
-        b.id,
-        a.id,
-    ]
-    assert [x.id for x in dify.conversations.list(user="u1", sort_by="updated_at")] == [
-        c.id,
-        b.id,
-        a.id,
-    ]
-    after = dify.conversations.list(user="u1", sort_by="created_at", last_id=a.id)
-    assert [x.id for x in after.data] == [b.id, c.id]
-    with pytest.raises(NotFoundError) as info:
-        dify.conversations.list(user="u2", last_id=a.id)
-    assert (info.value.code, info.value.message) == ("not_found", "Last Conversation Not Exists.")
-    answer = raw(emu, app).get("/conversations", params={"limit": 101})
+    http = raw(emu, app)
+
+    def listed(**params: str) -> list[str]:
+        body = http.get("/conversations", params={"user": "u1", **params}).json()
+        return ids(body["data"])
+
+    assert listed(sort_by="-created_at") == [c.id, b.id, a.id]
+    assert listed(sort_by="updated_at") == [c.id, b.id, a.id]
+    assert listed(sort_by="created_at", last_id=a.id) == [b.id, c.id]
+    other = http.get("/conversations", params={"user": "u2", "last_id": a.id})
+    assert error_of(other) == (404, "not_found", "Last Conversation Not Exists.")
+    answer = http.get("/conversations", params={"limit": 101})
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_param"
     assert answer.json()["message"].startswith("1 validation error for ConversationListQuery")
 
@@ -204,13 +201,14 @@ def test_conversations_sort_and_cursor_errors(emu: DifyEmulator) -> None:
 def test_conversation_routes_need_a_chat_app(emu: DifyEmulator) -> None:
     """A workflow app gets recording 62's not_chat_app on every conversation route."""
     app = emu.add_app(mode="workflow")
-    client = raw(emu, app)
-    answer = client.get("/conversations", params={"user": "user-abc-123"})
+    http = raw(emu, app)
+    answer = http.get("/conversations", params={"user": "user-abc-123"})
     assert (answer.status_code, answer.json()) == (400, recorded(62))
-    assert client.get("/messages", params={"conversation_id": ""}).json() == recorded(62)
-    with pytest.raises(BadRequestError) as info:
-        sdk(emu, app).conversations.list(user="u1")
-    assert info.value.code == "not_chat_app"
+    assert http.get("/messages", params={"conversation_id": ""}).json() == recorded(62)
+    assert error_of(http.get("/conversations", params={"user": "u1"}))[:2] == (
+        400,
+        "not_chat_app",
+    )
 
 
 def test_rename_by_name_or_from_the_first_query(emu: DifyEmulator) -> None:
@@ -218,19 +216,19 @@ def test_rename_by_name_or_from_the_first_query(emu: DifyEmulator) -> None:
     app = chat_app(emu)
     conv = conversation(app, "u1", ["What is the weather like today?", "And tomorrow?"])
     conv.name = "New conversation"
-    dify = sdk(emu, app)
-    renamed = dify.conversations.rename(conv.id, name="Renamed conversation", user="u1")
-    assert renamed.name == "Renamed conversation" and renamed.inputs == {"name": "Ada"}
-    body = raw(emu, app).post(f"/conversations/{conv.id}/name", json={"name": "x", "user": "u1"})
+    http = raw(emu, app)
+    url = f"/conversations/{conv.id}/name"
+    renamed = http.post(url, json={"name": "Renamed conversation", "user": "u1"}).json()
+    assert renamed["name"] == "Renamed conversation" and renamed["inputs"] == {"name": "Ada"}
+    body = http.post(url, json={"name": "x", "user": "u1"})
     assert list(body.json()) == list(recorded(16))
-    generated = dify.conversations.rename(conv.id, auto_generate=True, user="u1")
-    assert generated.name == "What is the weather like today?"
-    answer = raw(emu, app).post(f"/conversations/{conv.id}/name", json={"user": "u1"})
+    generated = http.post(url, json={"auto_generate": True, "user": "u1"}).json()
+    assert generated["name"] == "What is the weather like today?"
+    answer = http.post(url, json={"user": "u1"})
     assert answer.status_code == 400 and answer.json()["code"] == "invalid_param"
     assert "name is required when auto_generate is false" in answer.json()["message"]
-    with pytest.raises(NotFoundError) as info:
-        dify.conversations.rename(conv.id, name="stolen", user="u2")
-    assert info.value.message == "Conversation Not Exists."
+    stolen = http.post(url, json={"name": "stolen", "user": "u2"})
+    assert error_of(stolen) == (404, "not_found", "Conversation Not Exists.")
 
 
 def test_delete_answers_204_and_forgets_the_conversation(emu: DifyEmulator) -> None:
@@ -238,17 +236,16 @@ def test_delete_answers_204_and_forgets_the_conversation(emu: DifyEmulator) -> N
     app = chat_app(emu)
     keep = conversation(app, "user-abc-123")
     gone = conversation(app, "user-abc-123", ["bye"])
-    client = raw(emu, app)
-    answer = client.request("DELETE", f"/conversations/{gone.id}", json={"user": "user-abc-123"})
+    http = raw(emu, app)
+    user = {"user": "user-abc-123"}
+    answer = http.request("DELETE", f"/conversations/{gone.id}", json=user)
     assert (answer.status_code, answer.content) == (204, b"")
     assert gone.messages[0].id not in app.messages
-    dify = sdk(emu, app)
-    assert [c.id for c in dify.conversations.list(user="user-abc-123")] == [keep.id]
-    with pytest.raises(NotFoundError) as info:
-        dify.conversations.delete(gone.id, user="user-abc-123")
-    assert (info.value.code, info.value.message) == ("not_found", "Conversation Not Exists.")
-    assert client.delete(f"/conversations/{keep.id}").status_code == 415  # no JSON body
-    assert client.delete("/conversations/not-a-uuid").status_code == 404  # Flask's HTML page
+    assert ids(http.get("/conversations", params=user).json()["data"]) == [keep.id]
+    again = http.request("DELETE", f"/conversations/{gone.id}", json=user)
+    assert error_of(again) == (404, "not_found", "Conversation Not Exists.")
+    assert http.delete(f"/conversations/{keep.id}").status_code == 415  # no JSON body
+    assert http.delete("/conversations/not-a-uuid").status_code == 404  # Flask's HTML page
 
 
 def _typed_variables(conv: Conversation) -> dict[str, Variable]:
@@ -283,16 +280,16 @@ def test_variables_filter_and_walk_pages(emu: DifyEmulator) -> None:
     app = chat_app(emu)
     conv = conversation(app, "u1")
     _typed_variables(conv)
-    dify = sdk(emu, app)
-    only = dify.conversations.variables(conv.id, user="u1", variable_name="tags")
-    assert [v.name for v in only.data] == ["tags"] and only.data[0].value == "['a', 'b']"
-    walked = dify.conversations.variables(conv.id, user="u1", limit=3)
-    assert walked.has_more and [v.name for v in walked] == ["profile", "tags", "scores", "counter"]
-    with pytest.raises(NotFoundError):
-        dify.conversations.variables(conv.id, user="u2")
-    bad = raw(emu, app).get(
-        f"/conversations/{conv.id}/variables", params={"user": "u1", "variable_name": "a;b"}
-    )
+    http = raw(emu, app)
+    url = f"/conversations/{conv.id}/variables"
+    only = http.get(url, params={"user": "u1", "variable_name": "tags"}).json()["data"]
+    assert [v["name"] for v in only] == ["tags"] and only[0]["value"] == "['a', 'b']"
+    first = http.get(url, params={"user": "u1", "limit": 3}).json()
+    assert first["has_more"] and len(first["data"]) == 3
+    walked = walk_cursor(http, url, {"user": "u1", "limit": 3})
+    assert [v["name"] for v in walked] == ["profile", "tags", "scores", "counter"]
+    assert error_of(http.get(url, params={"user": "u2"}))[:2] == (404, "not_found")
+    bad = http.get(url, params={"user": "u1", "variable_name": "a;b"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_param"
 
 
@@ -340,17 +337,17 @@ def test_variable_update_errors(emu: DifyEmulator) -> None:
     conv = conversation(app, "user-abc-123")
     last_query = Variable("last_query", "string", "(none)", "last user query")
     conv.variables[last_query.name] = last_query
-    dify = sdk(emu, app)
-    with pytest.raises(BadRequestError) as info:
-        dify.conversations.update_variable(conv.id, last_query.id, value=42, user="user-abc-123")
-    assert (info.value.code, info.value.message) == ("bad_request", recorded(21)["message"])
-    updated = dify.conversations.update_variable(
-        conv.id, last_query.id, value="set via API", user="user-abc-123"
+    http = raw(emu, app)
+    url = f"/conversations/{conv.id}/variables/{last_query.id}"
+    wrong = http.put(url, json={"value": 42, "user": "user-abc-123"})
+    assert error_of(wrong) == (400, "bad_request", recorded(21)["message"])
+    updated = http.put(url, json={"value": "set via API", "user": "user-abc-123"})
+    assert updated.json()["value"] == "set via API" and last_query.value == "set via API"
+    missing = http.put(
+        f"/conversations/{conv.id}/variables/{conv.id}",
+        json={"value": "x", "user": "user-abc-123"},
     )
-    assert updated.value == "set via API" and last_query.value == "set via API"
-    with pytest.raises(NotFoundError) as missing:
-        dify.conversations.update_variable(conv.id, conv.id, value="x", user="user-abc-123")
-    assert missing.value.message == "Conversation Variable Not Exists."
+    assert error_of(missing) == (404, "not_found", "Conversation Variable Not Exists.")
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -360,15 +357,17 @@ def test_messages_page_backwards_in_chronological_order(emu: DifyEmulator) -> No
     """The first page holds the newest messages oldest first; first_id pages walk back."""
     app = chat_app(emu)
     conv = conversation(app, "u1", [f"q{i}" for i in range(5)])
-    dify = sdk(emu, app)
-    first = dify.messages.list(conversation_id=conv.id, user="u1", limit=2)
-    assert [m.query for m in first.data] == ["q3", "q4"] and first.has_more
-    assert [m.query for m in first] == ["q3", "q4", "q1", "q2", "q0"]
-    everything = dify.messages.list(conversation_id=conv.id, user="u1")
-    assert [m.query for m in everything.data] == [f"q{i}" for i in range(5)]
-    assert not everything.has_more
-    older = dify.messages.list(conversation_id=conv.id, user="u1", first_id=conv.messages[1].id)
-    assert [m.query for m in older.data] == ["q0"]
+    http = raw(emu, app)
+    params = {"conversation_id": conv.id, "user": "u1"}
+    first = http.get("/messages", params={**params, "limit": 2}).json()
+    assert [m["query"] for m in first["data"]] == ["q3", "q4"] and first["has_more"]
+    walked = walk_cursor(http, "/messages", {**params, "limit": 2}, cursor="first_id")
+    assert [m["query"] for m in walked] == ["q3", "q4", "q1", "q2", "q0"]
+    everything = http.get("/messages", params=params).json()
+    assert [m["query"] for m in everything["data"]] == [f"q{i}" for i in range(5)]
+    assert not everything["has_more"]
+    older = http.get("/messages", params={**params, "first_id": conv.messages[1].id}).json()
+    assert [m["query"] for m in older["data"]] == ["q0"]
 
 
 def test_message_objects_have_the_recorded_keys(emu: DifyEmulator) -> None:
@@ -401,19 +400,22 @@ def test_messages_errors_match_the_recordings(emu: DifyEmulator) -> None:
     """Another user's or an unknown conversation, and an unknown first_id, are 404 not_found."""
     app = chat_app(emu)
     conv = conversation(app, "user-abc-123")
-    client = raw(emu, app)
-    other = client.get("/messages", params={"conversation_id": conv.id, "user": "someone-else"})
+    http = raw(emu, app)
+    other = http.get("/messages", params={"conversation_id": conv.id, "user": "someone-else"})
     assert (other.status_code, other.json()) == (404, recorded(55))
-    dify = sdk(emu, app)
-    with pytest.raises(NotFoundError) as info:
-        dify.messages.list(conversation_id=conv.id, user="user-abc-123", first_id=app.id)
-    assert info.value.message.startswith("First Message Not Exists.")
-    missing = client.get("/messages", params={"user": "u1"})
+    unknown_first = http.get(
+        "/messages",
+        params={"conversation_id": conv.id, "user": "user-abc-123", "first_id": app.id},
+    )
+    status, code, message = error_of(unknown_first)
+    assert (status, code) == (404, "not_found")
+    assert message.startswith("First Message Not Exists.")
+    missing = http.get("/messages", params={"user": "u1"})
     assert (
         missing.status_code == 400
         and "conversation_id\n  Field required" in (missing.json()["message"])
     )
-    not_uuid = client.get("/messages", params={"conversation_id": "nope"})
+    not_uuid = http.get("/messages", params={"conversation_id": "nope"})
     assert "must be a valid UUID" in not_uuid.json()["message"]
 
 
@@ -427,14 +429,15 @@ def test_suggested_questions(emu: DifyEmulator) -> None:
     assert (answer.status_code, answer.json()) == (400, recorded(26))
     enabled = chat_app(emu, mode="chat", suggested_questions_after_answer=True)
     conv = conversation(enabled, "u1")
-    dify = sdk(emu, enabled)
-    questions = dify.messages.suggested(conv.messages[0].id, user="u1")
+    http = raw(emu, enabled)
+    url = f"/messages/{conv.messages[0].id}/suggested"
+    body = http.get(url, params={"user": "u1"}).json()
+    assert body["result"] == "success"
+    questions = body["data"]
     assert len(questions) == 3 and all(q.endswith("?") for q in questions)
-    with pytest.raises(NotFoundError) as info:
-        dify.messages.suggested(conv.messages[0].id, user="u2")
-    assert info.value.message == "Message Not Exists."
-    no_user = raw(emu, enabled).get(f"/messages/{conv.messages[0].id}/suggested")
-    assert no_user.json() == {
+    stranger = http.get(url, params={"user": "u2"})
+    assert error_of(stranger) == (404, "not_found", "Message Not Exists.")
+    assert http.get(url).json() == {
         "code": "invalid_param",
         "message": "Arg user must be provided.",
         "status": 400,
@@ -449,23 +452,31 @@ def test_feedback_like_list_and_revoke(emu: DifyEmulator) -> None:
     app = chat_app(emu)
     conv = conversation(app, "user-abc-123", ["Hello Dify", "Second turn"])
     first, second = conv.messages
-    dify = sdk(emu, app)
-    dify.feedbacks.create(first.id, rating="like", user="user-abc-123", content="great echo")
-    dify.feedbacks.create(second.id, rating="dislike", user="user-abc-123", content="meh")
-    body = raw(emu, app).get("/app/feedbacks", params={"page": 1, "limit": 20}).json()
+    http = raw(emu, app)
+    for message, rating, content in ((first, "like", "great echo"), (second, "dislike", "meh")):
+        sent = http.post(
+            f"/messages/{message.id}/feedbacks",
+            json={"rating": rating, "user": "user-abc-123", "content": content},
+        )
+        assert sent.json() == {"result": "success"}
+    body = http.get("/app/feedbacks", params={"page": 1, "limit": 20}).json()
     expected = recorded(24)
     assert list(body) == ["data"] and list(body["data"][0]) == list(expected["data"][0])
     assert [f["rating"] for f in body["data"]] == ["dislike", "like"]
     newest = body["data"][0]
     assert newest["from_end_user_id"] == app.end_user("user-abc-123").id
     assert datetime.fromisoformat(newest["created_at"]).tzinfo is None
-    listed = dify.feedbacks.list(limit=1)
-    assert [f.rating for f in listed] == ["dislike", "like"]
-    history = dify.messages.list(conversation_id=conv.id, user="user-abc-123")
-    assert [m.feedback.rating if m.feedback else None for m in history.data] == ["like", "dislike"]
-    dify.feedbacks.create(second.id, rating=None, user="user-abc-123")
-    assert [f.message_id for f in dify.feedbacks.list()] == [first.id]
-    again = raw(emu, app).post(
+    listed = walk_pages(http, "/app/feedbacks", {"limit": 1})
+    assert [f["rating"] for f in listed] == ["dislike", "like"]
+    params = {"conversation_id": conv.id, "user": "user-abc-123"}
+    history = http.get("/messages", params=params).json()["data"]
+    assert [(m["feedback"] or {}).get("rating") for m in history] == ["like", "dislike"]
+    revoked = http.post(
+        f"/messages/{second.id}/feedbacks", json={"user": "user-abc-123", "rating": None}
+    )
+    assert revoked.status_code == 200
+    assert [f["message_id"] for f in http.get("/app/feedbacks").json()["data"]] == [first.id]
+    again = http.post(
         f"/messages/{second.id}/feedbacks", json={"rating": None, "user": "user-abc-123"}
     )
     assert again.status_code == 400 and again.json()["code"] == "invalid_param"
@@ -475,16 +486,16 @@ def test_feedback_errors(emu: DifyEmulator) -> None:
     """An unknown message is recording 58; a missing user or a bad rating is invalid_param."""
     app = chat_app(emu)
     conv = conversation(app, "user-abc-123")
-    client = raw(emu, app)
-    unknown = client.post(
+    http = raw(emu, app)
+    unknown = http.post(
         f"/messages/{app.id}/feedbacks", json={"rating": "like", "user": "user-abc-123"}
     )
     assert (unknown.status_code, unknown.json()) == (404, recorded(58))
     url = f"/messages/{conv.messages[0].id}/feedbacks"
-    assert client.post(url, json={"rating": "like"}).json()["message"] == (
+    assert http.post(url, json={"rating": "like"}).json()["message"] == (
         "Arg user must be provided."
     )
-    bad = client.post(url, json={"rating": "love", "user": "user-abc-123"})
+    bad = http.post(url, json={"rating": "love", "user": "user-abc-123"})
     assert bad.status_code == 400 and "MessageFeedbackPayload" in bad.json()["message"]
 
 
@@ -494,69 +505,73 @@ def test_feedback_errors(emu: DifyEmulator) -> None:
 def test_annotations_crud(emu: DifyEmulator) -> None:
     """Create (201), list with keyword, update and delete (204) answer recordings 34-39."""
     app = emu.add_app(mode="chat")
-    client = raw(emu, app)
-    empty = client.get("/apps/annotations", params={"page": 1, "limit": 20})
+    http = raw(emu, app)
+    empty = http.get("/apps/annotations", params={"page": 1, "limit": 20})
     assert empty.json() == recorded(34)
-    created = client.post(
+    created = http.post(
         "/apps/annotations", json={"question": "What is Dify?", "answer": "An LLM app platform."}
     )
     assert created.status_code == 201 and list(created.json()) == list(recorded(35))
-    dify = sdk(emu, app)
-    other = dify.annotations.create(question="Unrelated", answer="Nothing here")
-    found = client.get("/apps/annotations", params={"page": 1, "limit": 20, "keyword": "dify"})
+    other = http.post("/apps/annotations", json={"question": "Unrelated", "answer": "Nothing here"})
+    assert other.status_code == 201
+    found = http.get("/apps/annotations", params={"page": 1, "limit": 20, "keyword": "dify"})
     assert list(found.json()) == list(recorded(36))
-    assert [a["id"] for a in found.json()["data"]] == [created.json()["id"]]
-    updated = dify.annotations.update(other.id, question="Changed?", answer="Yes.")
-    assert (updated.question, updated.answer) == ("Changed?", "Yes.")
-    deleted = client.delete(f"/apps/annotations/{created.json()['id']}")
+    assert ids(found.json()["data"]) == [created.json()["id"]]
+    updated = http.put(
+        f"/apps/annotations/{other.json()['id']}", json={"question": "Changed?", "answer": "Yes."}
+    ).json()
+    assert (updated["question"], updated["answer"]) == ("Changed?", "Yes.")
+    deleted = http.delete(f"/apps/annotations/{created.json()['id']}")
     assert (deleted.status_code, deleted.content) == (204, b"")
-    again = client.delete(f"/apps/annotations/{created.json()['id']}")
+    again = http.delete(f"/apps/annotations/{created.json()['id']}")
     assert (again.status_code, again.json()) == (404, recorded(39))
-    with pytest.raises(NotFoundError):
-        dify.annotations.update(created.json()["id"], question="q", answer="a")
-    missing = client.post("/apps/annotations", json={"question": "q"})
+    gone = http.put(
+        f"/apps/annotations/{created.json()['id']}", json={"question": "q", "answer": "a"}
+    )
+    assert error_of(gone)[:2] == (404, "not_found")
+    missing = http.post("/apps/annotations", json={"question": "q"})
     assert missing.status_code == 400 and "AnnotationCreatePayload" in missing.json()["message"]
 
 
 def test_annotation_pages_report_has_more_when_full(emu: DifyEmulator) -> None:
     """Like Dify, an exactly full last page says has_more and the next page is empty."""
     app = emu.add_app(mode="chat")
-    dify = sdk(emu, app)
+    http = raw(emu, app)
     for i in range(4):
-        dify.annotations.create(question=f"q{i}", answer=f"a{i}")
-    first = dify.annotations.list(limit=2)
-    assert (first.total, first.page, first.has_more) == (4, 1, True)
-    assert [a.question for a in first] == ["q3", "q2", "q1", "q0"]
-    last = dify.annotations.list(page=3, limit=2)
-    assert last.data == [] and not last.has_more
+        http.post("/apps/annotations", json={"question": f"q{i}", "answer": f"a{i}"})
+    first = http.get("/apps/annotations", params={"limit": 2}).json()
+    assert (first["total"], first["page"], first["has_more"]) == (4, 1, True)
+    second = http.get("/apps/annotations", params={"page": 2, "limit": 2}).json()
+    assert second["has_more"] and len(second["data"]) == 2
+    walked = walk_pages(http, "/apps/annotations", {"limit": 2})
+    assert [a["question"] for a in walked] == ["q3", "q2", "q1", "q0"]
+    last = http.get("/apps/annotations", params={"page": 3, "limit": 2}).json()
+    assert last["data"] == [] and not last["has_more"]
 
 
 def test_annotation_reply_jobs(emu: DifyEmulator) -> None:
     """Enable/disable answer a waiting job whose status is completed (recordings 40-42)."""
     app = emu.add_app(mode="advanced-chat")
-    dify = sdk(emu, app)
+    http = raw(emu, app)
     settings = {
         "embedding_provider_name": "openai",
         "embedding_model_name": "text-embedding-3-small",
         "score_threshold": 0.9,
     }
-    job = raw(emu, app).post("/apps/annotation-reply/enable", json=settings)
+    job = http.post("/apps/annotation-reply/enable", json=settings)
     assert list(job.json()) == list(recorded(40)) and job.json()["job_status"] == "waiting"
-    status = dify.annotations.reply_status(job.json()["job_id"], action="enable")
-    assert status.model_dump() == {**recorded(41), "job_id": job.json()["job_id"]}
-    assert raw(emu, app).get("/parameters").json()["annotation_reply"] == {"enabled": True}
-    off = dify.annotations.disable_reply(
-        embedding_provider_name="openai",
-        embedding_model_name="text-embedding-3-small",
-        score_threshold=0.9,
-    )
-    assert off.job_status == "waiting"
-    assert dify.annotations.reply_status(off.job_id, action="disable").job_status == "completed"
-    assert raw(emu, app).get("/parameters").json()["annotation_reply"] == {"enabled": False}
-    with pytest.raises(BadRequestError) as info:
-        dify.annotations.reply_status(job.json()["job_id"], action="disable")
-    assert (info.value.code, info.value.message) == ("invalid_param", "The job does not exist.")
-    incomplete = raw(emu, app).post("/apps/annotation-reply/disable", json={"score_threshold": 1})
+    job_id = job.json()["job_id"]
+    status = http.get(f"/apps/annotation-reply/enable/status/{job_id}").json()
+    assert status == {**recorded(41), "job_id": job_id}
+    assert http.get("/parameters").json()["annotation_reply"] == {"enabled": True}
+    off = http.post("/apps/annotation-reply/disable", json=settings).json()
+    assert off["job_status"] == "waiting"
+    off_status = http.get(f"/apps/annotation-reply/disable/status/{off['job_id']}").json()
+    assert off_status["job_status"] == "completed"
+    assert http.get("/parameters").json()["annotation_reply"] == {"enabled": False}
+    crossed = http.get(f"/apps/annotation-reply/disable/status/{job_id}")
+    assert error_of(crossed) == (400, "invalid_param", "The job does not exist.")
+    incomplete = http.post("/apps/annotation-reply/disable", json={"score_threshold": 1})
     assert (
         incomplete.status_code == 400
         and "embedding_provider_name" in (incomplete.json()["message"])
@@ -569,19 +584,18 @@ def test_annotation_reply_jobs(emu: DifyEmulator) -> None:
 def test_end_users_are_created_on_first_sight(emu: DifyEmulator) -> None:
     """A user string seen by any route becomes an end user with recording 44's shape."""
     app = chat_app(emu)
-    dify = sdk(emu, app)
-    dify.conversations.list(user="user-abc-123")
+    http = raw(emu, app)
+    assert http.get("/conversations", params={"user": "user-abc-123"}).status_code == 200
     end_user = app.end_user("user-abc-123")
-    body = raw(emu, app).get(f"/end-users/{end_user.id}").json()
+    body = http.get(f"/end-users/{end_user.id}").json()
     assert list(body) == list(recorded(44))
     assert (body["session_id"], body["external_user_id"], body["is_anonymous"]) == (
         "user-abc-123",
         "user-abc-123",
         False,
     )
-    fetched = dify.end_users.get(end_user.id)
-    assert fetched.created_at is not None and fetched.created_at.tzinfo is None
-    unknown = raw(emu, app).get(f"/end-users/{app.id}")
+    assert datetime.fromisoformat(body["created_at"]).tzinfo is None
+    unknown = http.get(f"/end-users/{app.id}")
     assert (unknown.status_code, unknown.json()) == (404, recorded(45))
 
 
@@ -591,32 +605,32 @@ def test_end_users_are_created_on_first_sight(emu: DifyEmulator) -> None:
 def test_audio_disabled_answers_like_dify(emu: DifyEmulator) -> None:
     """Disabled speech-to-text and text-to-speech answer recordings 31 and 32."""
     app = chat_app(emu)
-    client = raw(emu, app)
-    stt = client.post(
+    http = raw(emu, app)
+    stt = http.post(
         "/audio-to-text",
         files={"file": ("a.mp3", b"\xff\xfb" * 105, "audio/mp3")},
         data={"user": "user-abc-123"},
     )
     assert (stt.status_code, stt.json()) == (400, recorded(31))
-    tts = client.post("/text-to-audio", json={"text": "hello", "user": "user-abc-123"})
+    tts = http.post("/text-to-audio", json={"text": "hello", "user": "user-abc-123"})
     assert (tts.status_code, tts.json()) == (400, recorded(32))
 
 
 def test_speech_to_text(emu: DifyEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """Enabled STT transcribes mp3/m4a/wav/amr/mpga, refusing other types (415) and size (413)."""
     app = emu.add_app(mode="chat", speech_to_text=True)
-    dify = sdk(emu, app)
-    assert dify.audio.to_text(b"x" * 210, filename="a.mp3", user="u1").text == (
-        "transcribed 210 bytes"
-    )
-    with pytest.raises(BadRequestError) as info:
-        dify.audio.to_text(b"x", filename="a.ogg", content_type="audio/ogg", user="u1")
-    assert (info.value.status_code, info.value.code) == (415, "unsupported_audio_type")
+    http = raw(emu, app)
+
+    def transcribe(content: bytes, filename: str, content_type: str) -> httpx.Response:
+        files = {"file": (filename, content, content_type)}
+        return http.post("/audio-to-text", files=files, data={"user": "u1"})
+
+    heard = transcribe(b"x" * 210, "a.mp3", "audio/mp3")
+    assert heard.json() == {"text": "transcribed 210 bytes"}
+    assert error_of(transcribe(b"x", "a.ogg", "audio/ogg"))[:2] == (415, "unsupported_audio_type")
     monkeypatch.setattr(_audio, "AUDIO_LIMIT", 10)
-    with pytest.raises(BadRequestError) as big:
-        dify.audio.to_text(b"x" * 11, filename="a.wav", user="u1")
-    assert (big.value.status_code, big.value.code) == (413, "audio_too_large")
-    no_file = raw(emu, app).post("/audio-to-text", files={"user": (None, "u1")})
+    assert error_of(transcribe(b"x" * 11, "a.wav", "audio/wav"))[:2] == (413, "audio_too_large")
+    no_file = http.post("/audio-to-text", files={"user": (None, "u1")})
     assert no_file.status_code == 400 and no_file.json()["code"] == "bad_request_key_error"
 
 
@@ -624,36 +638,55 @@ def test_text_to_speech(emu: DifyEmulator) -> None:
     """Enabled TTS answers audio/mpeg for text or a message's answer, null for unknown ids."""
     app = emu.add_app(mode="chat", text_to_speech=True)
     conv = conversation(app, "u1")
-    dify = sdk(emu, app)
-    speech = dify.audio.to_speech(text="Hello there", user="u1")
-    assert speech.content_type == "audio/mpeg" and speech.content.startswith(b"ID3")
-    assert dify.audio.to_speech(message_id=conv.messages[0].id).content.startswith(b"ID3")
-    unknown = raw(emu, app).post("/text-to-audio", json={"message_id": app.id})
+    http = raw(emu, app)
+    speech = http.post("/text-to-audio", json={"text": "Hello there", "user": "u1"})
+    assert speech.headers["content-type"] == "audio/mpeg" and speech.content.startswith(b"ID3")
+    spoken = http.post("/text-to-audio", json={"message_id": conv.messages[0].id})
+    assert spoken.content.startswith(b"ID3")
+    unknown = http.post("/text-to-audio", json={"message_id": app.id})
     assert (unknown.status_code, unknown.content) == (200, b"null")
-    no_text = raw(emu, app).post("/text-to-audio", json={"voice": "alloy"})
+    no_text = http.post("/text-to-audio", json={"voice": "alloy"})
     assert no_text.json()["message"] == "Text is required"
 
 
-# --- async client -------------------------------------------------------------------------------
+# --- async transport ----------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
-async def test_the_async_client_walks_conversations_and_messages() -> None:
-    """AsyncDify pages through conversations and messages and maps Dify's errors."""
+async def test_the_async_transport_walks_conversations_and_messages() -> None:
+    """Async clients page through conversations and messages and get Dify's errors."""
     emulator = DifyEmulator()
     app = chat_app(emulator)
     convs = [conversation(app, "u1", ["a", "b", "c"], updated_at=i) for i in range(3)]
-    async with httpx.AsyncClient(transport=emulator.async_transport()) as http:
-        dify = AsyncDify(api_key=app.api_key, base_url=BASE_URL, http_client=http)
-        page = await dify.conversations.list(user="u1", limit=2)
-        assert [c.id async for c in page] == [c.id for c in reversed(convs)]
-        messages = await dify.messages.list(conversation_id=convs[0].id, user="u1", limit=1)
-        assert [m.query async for m in messages] == ["c", "b", "a"]
-        await dify.feedbacks.create(convs[0].messages[0].id, rating="like", user="u1")
-        assert [f.rating async for f in await dify.feedbacks.list()] == ["like"]
-        with pytest.raises(NotFoundError) as info:
-            await dify.conversations.delete(convs[0].id, user="u2")
-        assert info.value.code == "not_found"
+    async with async_client(emulator, app.api_key) as http:
+        walked: list[str] = []
+        params: dict[str, Any] = {"user": "u1", "limit": 2}
+        while True:
+            page = (await http.get("/conversations", params=params)).json()
+            walked += ids(page["data"])
+            if not page["has_more"]:
+                break
+            params["last_id"] = page["data"][-1]["id"]
+        assert walked == [c.id for c in reversed(convs)]
+        queries: list[str] = []
+        params = {"conversation_id": convs[0].id, "user": "u1", "limit": 1}
+        while True:
+            page = (await http.get("/messages", params=params)).json()
+            queries += [m["query"] for m in page["data"]]
+            if not page["has_more"]:
+                break
+            params["first_id"] = page["data"][0]["id"]
+        assert queries == ["c", "b", "a"]
+        liked = await http.post(
+            f"/messages/{convs[0].messages[0].id}/feedbacks", json={"rating": "like", "user": "u1"}
+        )
+        assert liked.status_code == 200
+        feedbacks = (await http.get("/app/feedbacks")).json()["data"]
+        assert [f["rating"] for f in feedbacks] == ["like"]
+        stranger = await http.request(
+            "DELETE", f"/conversations/{convs[0].id}", json={"user": "u2"}
+        )
+        assert error_of(stranger)[:2] == (404, "not_found")
 
 
 # --- through /chat-messages ---------------------------------------------------------------------
@@ -662,32 +695,62 @@ async def test_the_async_client_walks_conversations_and_messages() -> None:
 def test_chat_messages_feed_the_history_routes(emu: DifyEmulator) -> None:
     """Conversations and messages made by /chat-messages are listed, rated and renamed."""
     app = chat_app(emu, inputs=[InputVariable("name")], suggested_questions_after_answer=True)
-    dify = sdk(emu, app)
-    upload = dify.files.upload(b"hello", filename="hello.txt", user="u1")
-    first = dify.chat.send(query="Hello Dify", user="u1", inputs={"name": "Ada"}, files=[upload])
-    assert first.conversation_id is not None
-    second = dify.chat.stream(
-        query="Second turn", user="u1", conversation_id=first.conversation_id
-    ).collect()
-    other = dify.chat.send(query="Elsewhere", user="u1")
-    listed = dify.conversations.list(user="u1")
-    assert [c.id for c in listed.data] == [other.conversation_id, first.conversation_id]
-    history = dify.messages.list(conversation_id=first.conversation_id, user="u1")
-    assert [(m.query, m.answer) for m in history.data] == [
-        ("Hello Dify", first.answer),
-        ("Second turn", second.answer),
+    http = raw(emu, app)
+    upload = http.post(
+        "/files/upload", files={"file": ("hello.txt", b"hello", "text/plain")}, data={"user": "u1"}
+    ).json()
+    attached = {"type": "document", "transfer_method": "local_file", "upload_file_id": upload["id"]}
+    ask = {"user": "u1", "inputs": {}, "response_mode": "blocking"}
+    first = http.post(
+        "/chat-messages",
+        json={**ask, "query": "Hello Dify", "inputs": {"name": "Ada"}, "files": [attached]},
+    ).json()
+    conversation_id = first["conversation_id"]
+    assert conversation_id
+    frames = sse_frames(
+        http.post(
+            "/chat-messages",
+            json={
+                **ask,
+                "query": "Second turn",
+                "conversation_id": conversation_id,
+                "response_mode": "streaming",
+            },
+        ).text
+    )
+    (end,) = [f for f in frames if f["event"] == "message_end"]
+    second_answer, second_id = answer_of(frames), end["message_id"]
+    other = http.post("/chat-messages", json={**ask, "query": "Elsewhere"}).json()
+    listed = http.get("/conversations", params={"user": "u1"}).json()["data"]
+    assert ids(listed) == [other["conversation_id"], conversation_id]
+    params = {"conversation_id": conversation_id, "user": "u1"}
+    history = http.get("/messages", params=params).json()["data"]
+    assert [(m["query"], m["answer"]) for m in history] == [
+        ("Hello Dify", first["answer"]),
+        ("Second turn", second_answer),
     ]
-    (file,) = history.data[0].message_files
-    assert (file.filename, file.upload_file_id) == ("hello.txt", upload.id)
-    assert dify.files.preview(upload.id, user="u1").content == b"hello"
-    assert len(dify.messages.suggested(second.message_id or "", user="u1")) == 3
-    dify.feedbacks.create(second.message_id or "", rating="like", user="u1")
-    assert [f.message_id for f in dify.feedbacks.list()] == [second.message_id]
-    renamed = dify.conversations.rename(first.conversation_id, auto_generate=True, user="u1")
-    assert renamed.name == "Hello Dify"
-    variables = dify.conversations.variables(first.conversation_id, user="u1")
-    assert [(v.name, v.value) for v in variables.data] == [("last_query", "Second turn")]
-    dify.conversations.delete(first.conversation_id, user="u1")
-    assert [c.id for c in dify.conversations.list(user="u1")] == [other.conversation_id]
-    with pytest.raises(NotFoundError):
-        dify.chat.send(query="again", user="u1", conversation_id=first.conversation_id)
+    (file,) = history[0]["message_files"]
+    assert (file["filename"], file["upload_file_id"]) == ("hello.txt", upload["id"])
+    preview = http.get(f"/files/{upload['id']}/preview", params={"user": "u1"})
+    assert preview.content == b"hello"
+    suggested = http.get(f"/messages/{second_id}/suggested", params={"user": "u1"}).json()
+    assert len(suggested["data"]) == 3
+    http.post(f"/messages/{second_id}/feedbacks", json={"rating": "like", "user": "u1"})
+    feedbacks = http.get("/app/feedbacks").json()["data"]
+    assert [f["message_id"] for f in feedbacks] == [second_id]
+    renamed = http.post(
+        f"/conversations/{conversation_id}/name", json={"auto_generate": True, "user": "u1"}
+    ).json()
+    assert renamed["name"] == "Hello Dify"
+    variables = http.get(f"/conversations/{conversation_id}/variables", params={"user": "u1"})
+    assert [(v["name"], v["value"]) for v in variables.json()["data"]] == [
+        ("last_query", "Second turn")
+    ]
+    deleted = http.request("DELETE", f"/conversations/{conversation_id}", json={"user": "u1"})
+    assert deleted.status_code == 204
+    remaining = http.get("/conversations", params={"user": "u1"}).json()["data"]
+    assert ids(remaining) == [other["conversation_id"]]
+    again = http.post(
+        "/chat-messages", json={**ask, "query": "again", "conversation_id": conversation_id}
+    )
+    assert error_of(again)[:2] == (404, "not_found")

@@ -1,7 +1,7 @@
 """Conformance with real Dify: every shared recording replayed against the emulator.
 
 ``data/conformance.json`` (built by ``data/make_conformance.py`` from the real Dify 1.13.2
-recordings of ``packages/sync/tests/data/recordings``) holds each recorded request and the
+recordings of ``packages/async/tests/data/recordings``) holds each recorded request and the
 shape of its answer. The replay builds the recorded apps (scripted where a graph needs it),
 creates the state each request needs (setup steps stand in for the recordings the shared set
 leaves out), maps recorded ids to the emulator's (roles), sends every request with raw httpx,

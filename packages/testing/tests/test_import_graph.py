@@ -1,9 +1,12 @@
-"""No import cycle among the modules of ``difykit_testing``, type-only imports included.
+"""Import rules read from the source with ``ast``.
 
-The graph is read from the source with ``ast``: every ``import`` and ``from … import``
-statement anywhere in a module (at the top, in a function, under ``if TYPE_CHECKING:``),
-relative ones resolved. ``from pkg import name`` points at ``pkg.name`` when that is a module
-and at ``pkg`` otherwise; a parent package is not counted as imported by its submodules.
+No import cycle among the modules of ``difykit_testing``, type-only imports included; and the
+emulator's own tests speak raw HTTP, never importing the SDK.
+
+The module graph counts every ``import`` and ``from … import`` statement anywhere in a module
+(at the top, in a function, under ``if TYPE_CHECKING:``), relative ones resolved.
+``from pkg import name`` points at ``pkg.name`` when that is a module and at ``pkg``
+otherwise; a parent package is not counted as imported by its submodules.
 """
 
 from __future__ import annotations
@@ -114,3 +117,30 @@ def test_a_function_level_import_counts_too(tmp_path: Path) -> None:
     (package / "a.py").write_text("import pkg.b\n")
     (package / "b.py").write_text("def late() -> None:\n    from pkg import a\n")
     assert find_cycle(import_graph(package)) == ["pkg.a", "pkg.b", "pkg.a"]
+
+
+SDK_PACKAGES = frozenset({"difykit", "difykit_async", "difykit_core"})
+SDK_TESTS = frozenset({"test_sdk_end_to_end.py", "test_docs.py"})
+"""Test files allowed to use the SDK: the end-to-end suite, and the README examples' runner."""
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The top-level package of every absolute import in a Python file."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_the_emulators_own_tests_never_import_the_sdk() -> None:
+    """Route, engine and framework tests drive the emulator with httpx, not difykit."""
+    tests = Path(__file__).parent
+    offenders = {
+        path.name: sorted(_top_level_imports(path) & SDK_PACKAGES)
+        for path in sorted(tests.glob("*.py"))
+        if path.name not in SDK_TESTS and _top_level_imports(path) & SDK_PACKAGES
+    }
+    assert offenders == {}

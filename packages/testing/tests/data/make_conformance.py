@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-RECORDINGS = HERE.parents[2] / "sync" / "tests" / "data" / "recordings"
+RECORDINGS = HERE.parents[2] / "async" / "tests" / "data" / "recordings"
 OUTPUT = HERE / "conformance.json"
 
 _ID = re.compile(
@@ -247,7 +247,7 @@ def build() -> dict[str, Any]:
             entry["note"] = record["note"]
         out.append(entry)
     return {
-        "source": "packages/sync/tests/data/recordings (real Dify 1.13.2)",
+        "source": "packages/async/tests/data/recordings (real Dify 1.13.2)",
         "generator": "packages/testing/tests/data/make_conformance.py",
         "unknown_ids": UNKNOWN_IDS,
         "recordings": out,
