@@ -31,7 +31,7 @@ TREES = [
     ("src/difykit_async", "src/difykit"),
     ("tests", "tests"),
 ]
-HAND_WRITTEN = {"__init__.py", "_backend.py", "conftest.py"}
+HAND_WRITTEN = {"__init__.py", "_backend.py", "conftest.py", "interrupts.py"}
 """Files each twin writes by hand (the seam and the package roots)."""
 
 SUBSTITUTIONS: list[tuple[str, str]] = [

@@ -43,6 +43,8 @@ async def gather_in_order(
     async with anyio.create_task_group() as group:
         for index, call in enumerate(calls):
             group.start_soon(run, index, call)
+    if len(results) < len(calls):  # a child was cancelled on its own: so is the whole call
+        raise anyio.get_cancelled_exc_class()("an upload was cancelled")
     return [results[index] for index in range(len(calls))]
 
 
