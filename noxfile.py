@@ -1,8 +1,9 @@
 """Every check of the workspace: ``uv run nox`` runs them all.
 
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
-dependencies, so an undeclared sibling import fails), ``lint`` (ruff), ``typecheck`` (mypy
---strict on src and tests, per package), ``docs`` (mypy on README code blocks and examples/),
+dependencies, so an undeclared sibling import fails), ``lint`` (ruff, and the sync twin that
+``scripts/unasync.py`` generates is current), ``typecheck`` (mypy --strict on src and tests,
+per package), ``docs`` (mypy on README code blocks and examples/),
 ``build`` (``uv build --no-sources``, then each wheel installed alone in a fresh venv and
 imported); ``bench`` (not by default) writes BENCHMARKS.md. Tests run on the default Python and
 on the oldest and newest supported ones when this machine has them (pyenv users:
@@ -92,6 +93,8 @@ def lint(session: nox.Session) -> None:
     )
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # difykit (sync) and its tests are generated from difykit_async: fail when they are stale.
+    session.run("python", "scripts/unasync.py", "--check")
 
 
 @nox.session(python=DEFAULT)
