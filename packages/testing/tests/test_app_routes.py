@@ -23,7 +23,12 @@ from emulator_http import (
     walk_pages,
 )
 
-RECORDINGS = Path(__file__).resolve().parents[2] / "async" / "tests" / "data" / "recordings"
+_HOMES = [
+    Path(__file__).resolve().parents[2] / sdk / "tests" / "data" / "recordings"
+    for sdk in ("async", "sync")
+]
+RECORDINGS = next((home for home in _HOMES if home.is_dir()), _HOMES[0])
+"""Real Dify recordings, kept with the SDK's tests (in ``packages/async``, once ``sync``)."""
 
 
 def recorded(number: int) -> Any:

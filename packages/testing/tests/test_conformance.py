@@ -1,13 +1,14 @@
 """Conformance with real Dify: every shared recording replayed against the emulator.
 
 ``data/conformance.json`` (built by ``data/make_conformance.py`` from the real Dify 1.13.2
-recordings of ``packages/async/tests/data/recordings``) holds each recorded request and the
-shape of its answer. The replay builds the recorded apps (scripted where a graph needs it),
-creates the state each request needs (setup steps stand in for the recordings the shared set
-leaves out), maps recorded ids to the emulator's (roles), sends every request with raw httpx,
-and compares status, error ``code`` and the recursive JSON key set (ids, times and values may
-differ); streams compare their event names and each event's key set, other bodies their
-content type. ``EXCLUDED`` lists, with reasons, where the emulator differs on purpose.
+recordings kept with the SDK's tests, in ``packages/async/tests/data/recordings``) holds each
+recorded request and the shape of its answer. The replay builds the recorded apps (scripted
+where a graph needs it), creates the state each request needs (setup steps stand in for the
+recordings the shared set leaves out), maps recorded ids to the emulator's (roles), sends every
+request with raw httpx, and compares status, error ``code`` and the recursive JSON key set
+(ids, times and values may differ); streams compare their event names and each event's key
+set, other bodies their content type. ``EXCLUDED`` lists, with reasons, where the emulator
+differs on purpose.
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-RECORDINGS = HERE.parents[2] / "async" / "tests" / "data" / "recordings"
+_HOMES = [HERE.parents[2] / sdk / "tests" / "data" / "recordings" for sdk in ("async", "sync")]
+RECORDINGS = next((home for home in _HOMES if home.is_dir()), _HOMES[0])
+"""The recordings, kept with the SDK's tests (``packages/async``; ``packages/sync`` before)."""
 OUTPUT = HERE / "conformance.json"
 
 _ID = re.compile(
@@ -247,7 +249,7 @@ def build() -> dict[str, Any]:
             entry["note"] = record["note"]
         out.append(entry)
     return {
-        "source": "packages/async/tests/data/recordings (real Dify 1.13.2)",
+        "source": "the SDK tests' data/recordings (real Dify 1.13.2)",
         "generator": "packages/testing/tests/data/make_conformance.py",
         "unknown_ids": UNKNOWN_IDS,
         "recordings": out,
