@@ -62,7 +62,13 @@ def close_in_background(response: httpx.Response) -> None:
         return
     task = loop.create_task(response.aclose())
     _closing.add(task)
-    task.add_done_callback(_closing.discard)
+    task.add_done_callback(_closed)
+
+
+def _closed(task: asyncio.Task[None]) -> None:
+    _closing.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: a failed close of a dropped stream is not worth a log
 
 
 class Pool:
