@@ -212,10 +212,9 @@ def test_a_stream_interrupted_mid_stream_is_cancelled_with_its_partial_answer() 
     recorder = Recorder()
     stream = client(streaming(body), recorder).chat.stream(query="Hi", user="u")
     seen = []
-    with pytest.raises(INTERRUPT):
-        with stream:
-            for event in stream:
-                seen.append(event.event)
+    with pytest.raises(INTERRUPT), stream:
+        for event in stream:
+            seen.append(event.event)
     assert seen == ["message"]
     [(_, _, reason, end)] = recorder.ends()
     assert reason == REASON
@@ -233,7 +232,7 @@ def test_a_stream_closed_early_is_cancelled_as_closed() -> None:
     [(_, _, reason, end)] = recorder.ends()
     assert (reason, end.events) == ("closed", 1)
     assert body.closed
-    assert [e for e in stream] == []
+    assert list(stream) == []
 
 
 def test_an_exception_in_the_callers_loop_cancels_the_stream_with_its_name() -> None:

@@ -1,0 +1,112 @@
+"""What only the asyncio client has: successive event loops and concurrent uploads.
+
+Listed in ``HAND_WRITTEN`` in scripts/unasync.py, so it has no sync twin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import anyio
+import httpx
+import pytest
+from difykit_async import APIConnectionError, AsyncDify
+from loopback import event_stream, serve
+from replay_support import load_recording, recorded_body
+
+WORKFLOW_STREAM = recorded_body(load_recording("79-workflows-run-streaming"))
+"""A recorded workflow stream; its ``result`` output is ``"streamed ✓ unicode"``."""
+
+
+async def _result(dify: AsyncDify) -> str:
+    run = await dify.workflows.stream(inputs={}, user="u").collect()
+    return str(run.outputs["result"])
+
+
+def test_clients_work_in_successive_event_loops() -> None:
+    """Each asyncio.run() gets a working client over real loopback HTTP (peers break here)."""
+
+    async def run(base_url: str) -> str:
+        async with AsyncDify(api_key="app-test", base_url=base_url) as dify:
+            return await _result(dify)
+
+    with serve(event_stream(WORKFLOW_STREAM)) as server:
+        assert asyncio.run(run(server.base_url)) == "streamed ✓ unicode"
+        assert asyncio.run(run(server.base_url)) == "streamed ✓ unicode"
+
+
+def test_one_client_survives_a_second_event_loop() -> None:
+    """The same AsyncDify works in two successive asyncio.run() calls over real HTTP."""
+    with serve(event_stream(WORKFLOW_STREAM)) as server:
+        dify = AsyncDify(api_key="app-test", base_url=server.base_url)
+        assert asyncio.run(_result(dify)) == "streamed ✓ unicode"
+        assert asyncio.run(_result(dify)) == "streamed ✓ unicode"
+        asyncio.run(dify.aclose())
+
+
+def test_an_injected_pool_from_a_closed_loop_is_a_clear_error() -> None:
+    """A caller's httpx.AsyncClient used after its loop closed raises APIConnectionError."""
+    with serve(event_stream(WORKFLOW_STREAM)) as server:
+        dify = AsyncDify(
+            api_key="app-test", base_url=server.base_url, http_client=httpx.AsyncClient()
+        )
+        asyncio.run(_result(dify))
+        with pytest.raises(APIConnectionError, match="event loop"):
+            asyncio.run(_result(dify))
+
+
+@pytest.mark.xfail(
+    reason="with_options hands the parent's owned pool to the sibling as an injected one, so the "
+    "sibling cannot renew it in a new event loop (raises APIConnectionError)",
+    strict=True,
+)
+def test_a_with_options_sibling_survives_a_second_event_loop() -> None:
+    """A sibling made by with_options works in a second asyncio.run(), as its parent does."""
+    with serve(event_stream(WORKFLOW_STREAM)) as server:
+        dify = AsyncDify(api_key="app-test", base_url=server.base_url)
+        sibling = dify.with_options(max_retries=0)
+        try:
+            assert asyncio.run(_result(sibling)) == "streamed ✓ unicode"
+            assert asyncio.run(_result(sibling)) == "streamed ✓ unicode"
+        finally:
+            asyncio.run(dify.aclose())
+
+
+@pytest.mark.anyio
+async def test_local_files_are_uploaded_concurrently_and_kept_in_order(tmp_path: Path) -> None:
+    """Two local files are both being uploaded at once; the message lists their ids in order."""
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"first")
+    second.write_bytes(b"second")
+    in_flight = 0
+    both_in_flight = anyio.Event()
+    sent: list[httpx.Request] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight
+        if request.url.path == "/v1/chat-messages":
+            sent.append(request)
+            return httpx.Response(200, json={"id": "m1", "message_id": "m1", "answer": "ok"})
+        content = await request.aread()
+        name = "a.txt" if b'filename="a.txt"' in content else "b.txt"
+        in_flight += 1
+        if in_flight == 2:
+            both_in_flight.set()
+        with anyio.fail_after(2):
+            await both_in_flight.wait()
+        if name == "a.txt":
+            await anyio.sleep(0.05)  # the first file's upload finishes last
+        upload = {"id": f"id-{name}", "name": name, "extension": "txt", "mime_type": "text/plain"}
+        return httpx.Response(201, json=upload)
+
+    dify = AsyncDify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+    await dify.chat.send(query="look", user="u1", files=[first, second])
+    (message,) = sent
+    ids = [f["upload_file_id"] for f in json.loads(message.content)["files"]]
+    assert ids == ["id-a.txt", "id-b.txt"]
