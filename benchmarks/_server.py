@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKING_RECORDING = (
-    ROOT / "packages/sync/tests/data/recordings/05-chat-messages-blocking-new-conversation.json"
+    ROOT / "packages/async/tests/data/recordings/05-chat-messages-blocking-new-conversation.json"
 )
 STREAM_RECORDING = ROOT / "packages/core/tests/data/06-chat-messages-streaming-continue.sse"
 

@@ -208,10 +208,10 @@ def decompose(content: bytes) -> str:
             chat.send_message(query=QUERY, user=USER),
             raw(),
         ),
-        "Transport.send (request building, retry loop) + json.loads": lambda: loads(
-            transport.send(call.request, replayable=False, stream=False).content
+        "Transport._send (request building, one attempt) + json.loads": lambda: loads(
+            transport._send(call.request, {}, stream=False).content
         ),
-        "Transport.execute of a prebuilt call (send, observers, parse)": lambda: transport.execute(
+        "Transport.execute of a prebuilt call (exchange, send, parse)": lambda: transport.execute(
             call
         ),
         "raw, parsed by Call.parse (ChatMessage) instead of json.loads": lambda: call.parse(

@@ -57,11 +57,6 @@ def test_an_injected_pool_from_a_closed_loop_is_a_clear_error() -> None:
             asyncio.run(_result(dify))
 
 
-@pytest.mark.xfail(
-    reason="with_options hands the parent's owned pool to the sibling as an injected one, so the "
-    "sibling cannot renew it in a new event loop (raises APIConnectionError)",
-    strict=True,
-)
 def test_a_with_options_sibling_survives_a_second_event_loop() -> None:
     """A sibling made by with_options works in a second asyncio.run(), as its parent does."""
     with serve(event_stream(WORKFLOW_STREAM)) as server:

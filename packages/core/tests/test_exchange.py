@@ -528,3 +528,12 @@ def test_a_stream_lists_its_uploads_and_takes_their_results(tmp_path: Path) -> N
     exchange.uploaded([uploaded])
     assert exchange.uploads == ()
     assert "f-2" in json.dumps(exchange.request.json)
+
+
+def test_a_stream_without_observers_collects_only_when_asked() -> None:
+    """No observers: finish() ends the call without aggregating; result() does it on demand."""
+    exchange = chat_stream()
+    exchange.feed(sse(chat_event("message", answer="Hi"), message_end()))
+    assert exchange.finish() is None
+    assert exchange.ended
+    assert exchange.result().answer == "Hi"

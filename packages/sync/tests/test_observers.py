@@ -239,10 +239,10 @@ def test_an_exception_in_the_callers_loop_cancels_the_stream_with_its_name() -> 
     """The caller's own error inside ``with stream`` ends the call as cancelled (ValueError)."""
     body = Body(*HELLO)
     recorder = Recorder()
-    with pytest.raises(ValueError, match="caller's bug"):
-        with client(streaming(body), recorder).chat.stream(query="Hi", user="u") as stream:
-            for _ in stream:
-                raise ValueError("caller's bug")
+    stream = client(streaming(body), recorder).chat.stream(query="Hi", user="u")
+    with pytest.raises(ValueError, match="caller's bug"), stream:
+        for _ in stream:
+            raise ValueError("caller's bug")
     assert [(c[0], c[2]) for c in recorder.ends()] == [("cancel", "ValueError")]
     assert body.closed
 

@@ -77,15 +77,28 @@ class Pool:
     An httpx pool is bound to the loop it first ran in. When that loop has closed (a second
     ``asyncio.run()``), an owned pool is replaced by a fresh one; a pool the caller passed in
     cannot be, so that is a clear error rather than "Event loop is closed" from deep inside
-    httpx.
+    httpx. A sibling (``with_options``) uses its parent's pool, renewals included.
     """
 
-    __slots__ = ("_loop", "http", "owned")
+    __slots__ = ("_http", "_loop", "_parent", "owned")
 
     def __init__(self, http: httpx.AsyncClient | None) -> None:
         self.owned = http is None
-        self.http = http if http is not None else httpx.AsyncClient()
+        self._http = http if http is not None else httpx.AsyncClient()
+        self._parent: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The ``httpx.AsyncClient`` in use now."""
+        return self._parent.http if self._parent is not None else self._http
+
+    def sibling(self) -> Pool:
+        """A pool that uses this one, renewals included, without owning it."""
+        pool = Pool(self.http)
+        pool.owned = False
+        pool._parent = self._parent or self
+        return pool
 
     def current(self) -> httpx.AsyncClient:
         """The pool for the running event loop.
@@ -93,26 +106,28 @@ class Pool:
         Raises:
             APIConnectionError: The pool passed in belongs to an event loop that has closed.
         """
+        if self._parent is not None:
+            return self._parent.current()
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not asyncio (trio): nothing to check
-            return self.http
+            return self._http
         if self._loop is None or self._loop is loop:
             self._loop = loop
-            return self.http
+            return self._http
         if not self._loop.is_closed():
             self._loop = loop  # several live loops (threads): httpx decides
-            return self.http
+            return self._http
         if not self.owned:
             raise APIConnectionError(
                 "the http_client passed to this client was used in an event loop that has "
                 "closed; create the httpx.AsyncClient inside the loop that uses it"
             )
-        self.http = httpx.AsyncClient()
+        self._http = httpx.AsyncClient()
         self._loop = loop
-        return self.http
+        return self._http
 
     async def aclose(self) -> None:
         """Close the pool if this client created it."""
         if self.owned:
-            await self.http.aclose()
+            await self._http.aclose()

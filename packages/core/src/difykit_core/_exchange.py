@@ -78,21 +78,22 @@ class TransportFailure:
     """What the transport said."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Result(Generic[T]):
-    """Decision: the call succeeded with ``value``."""
+    """Decision: the call succeeded with ``value`` (treat decisions as immutable: they are not
+    frozen only because frozen dataclasses cost a microsecond per call on the hot path)."""
 
     value: T
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Raise:
     """Decision: the call failed; raise ``error``."""
 
     error: DifyError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RetryAfter:
     """Decision: sleep ``seconds``, then send :attr:`Exchange.request` again."""
 
@@ -129,7 +130,7 @@ class _Life:
 
     def _start(self, operation: str, request: HttpRequest, user: str | None, stream: bool) -> None:
         config = self._config
-        if not config.observers or self._info is not None:
+        if not config.observers.observers or self._info is not None:
             return
         self._started = config.clock()
         self._info = CallInfo(
@@ -224,7 +225,14 @@ class Exchange(_Life, Generic[T]):
 
     def __init__(self, call: Call[T], config: ClientConfig) -> None:
         """Make the exchange for ``call``, capturing the per-call context now."""
-        super().__init__(config)
+        # _Life.__init__ inlined: this runs once per blocking call, on the hot path.
+        self._config = config
+        self._context = _CONTEXT.get()
+        self._info: CallInfo | None = None
+        self._started = 0.0
+        self.attempts = 0
+        self.status_code: int | None = None
+        self.ended = False
         self.call = call
 
     @property
@@ -257,7 +265,9 @@ class Exchange(_Life, Generic[T]):
         except DifyError as error:  # the answer does not match the expected shape
             self._fail(error)
             return Raise(error)
-        self._succeed(result)
+        self.ended = True
+        if self._info is not None:
+            self._config.observers.end(self._info, self._end(result))
         return Result(result)
 
     def fail(self, failure: TransportFailure) -> Raise | RetryAfter:

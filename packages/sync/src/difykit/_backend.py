@@ -47,8 +47,12 @@ class Pool:
     __slots__ = ("http", "owned")
 
     def __init__(self, http: httpx.Client | None) -> None:
-        self.owned = http is None
+        self.owned = http is None  # a pool passed in (or a sibling's) is not ours to close
         self.http = http if http is not None else httpx.Client()
+
+    def sibling(self) -> Pool:
+        """A pool that uses this one without owning it."""
+        return Pool(self.http)
 
     def current(self) -> httpx.Client:
         """The pool."""

@@ -103,7 +103,7 @@ class _BaseClient:
     ) -> _C:
         """A sibling client with some options changed, on the same connection pool."""
         config, pool = self._transport.config, self._transport.pool
-        return type(self)(
+        sibling = type(self)(
             api_key=api_key if api_key is not None else config.api_key,
             base_url=base_url if base_url is not None else config.base_url,
             timeout=timeout if timeout is not None else config.timeouts,
@@ -116,6 +116,8 @@ class _BaseClient:
             http_client=pool.http,
             observers=config.observers.observers,
         )
+        sibling._transport.pool = pool.sibling()  # follows this pool, renewals included
+        return sibling
 
     def close(self) -> None:
         """Close the connection pool, unless it was passed in as ``http_client``."""

@@ -98,20 +98,21 @@ class Transport:
 
         For a stream, the response returned is open and unread.
         """
-        request = exchange.request
-        starts = _file_positions(request) if request.files else {}
+        request = exchange.request  # fixed once the uploads are done
+        starts = _file_positions(request) if request.files else None
         while True:
             try:
-                response = self._send(exchange.request, starts, stream=stream)
+                response = self._send(request, starts, stream=stream)
             except httpx.TransportError as exc:
                 decision = exchange.fail(transport_failure(exc))
                 if isinstance(decision, Raise):
                     raise decision.error from exc
             else:
-                content = b""
                 if not stream:
                     content = response.content
-                elif not 200 <= response.status_code < 300:
+                elif 200 <= response.status_code < 300:
+                    content = b""
+                else:  # an error answer to a stream: its body says why
                     try:
                         content = response.read()
                     finally:
@@ -127,7 +128,7 @@ class Transport:
             sleep(decision.seconds)
 
     def _send(
-        self, request: HttpRequest, starts: dict[int, int], *, stream: bool
+        self, request: HttpRequest, starts: dict[int, int] | None, *, stream: bool
     ) -> httpx.Response:
         http = self.pool.current()
         opened: list[IO[bytes]] = []
@@ -143,7 +144,7 @@ class Transport:
         http: httpx.Client,
         request: HttpRequest,
         opened: list[IO[bytes]],
-        starts: dict[int, int],
+        starts: dict[int, int] | None,
         *,
         stream: bool,
     ) -> httpx.Request:
@@ -155,7 +156,7 @@ class Transport:
                 if isinstance(content, os.PathLike):
                     content = open(os.fspath(content), "rb")  # noqa: SIM115 (closed by _send)
                     opened.append(content)
-                elif id(content) in starts:
+                elif starts and id(content) in starts:
                     content.seek(starts[id(content)])
                 multipart.append((name, (part.filename, content, part.content_type)))
         return http.build_request(
