@@ -12,8 +12,9 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from difykit_async import APIConnectionError, AsyncDify
-from loopback import event_stream, serve
+from difykit_async import APIConnectionError, AsyncDify, CallEnd, CallInfo
+from difykit_core import Observer
+from loopback import event_stream, hang, json_answer, serve, stalled_stream
 from replay_support import load_recording, recorded_body
 
 WORKFLOW_STREAM = recorded_body(load_recording("79-workflows-run-streaming"))
@@ -105,3 +106,69 @@ async def test_local_files_are_uploaded_concurrently_and_kept_in_order(tmp_path:
     (message,) = sent
     ids = [f["upload_file_id"] for f in json.loads(message.content)["files"]]
     assert ids == ["id-a.txt", "id-b.txt"]
+
+
+class _Ends(Observer):
+    """Records how each call ended."""
+
+    def __init__(self) -> None:
+        self.ends: list[tuple[str, str]] = []
+
+    def on_end(self, call: CallInfo, end: CallEnd) -> None:
+        self.ends.append((call.operation, "end"))
+
+    def on_error(self, call: CallInfo, error: Exception, end: CallEnd) -> None:
+        self.ends.append((call.operation, f"error {type(error).__name__}"))
+
+    def on_cancel(self, call: CallInfo, reason: str, end: CallEnd) -> None:
+        self.ends.append((call.operation, f"cancel {reason}"))
+
+
+ANSWER = json.dumps({"event": "message", "id": "m", "answer": "Hi", "mode": "chat"}).encode()
+FIRST_MESSAGE = b'data: {"event": "message", "task_id": "t", "answer": "Hel"}\n\n'
+
+
+@pytest.mark.anyio
+async def test_a_real_task_cancel_mid_send_ends_the_call_and_frees_the_connection() -> None:
+    """asyncio.wait_for cancels a hanging chat.send: on_cancel, and a one-connection pool is
+    free for the next call (what a proxy does when its client hangs up)."""
+    ends = _Ends()
+    with serve(hang(1.0), json_answer(200, ANSWER)) as server:
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=1))
+        dify = AsyncDify(
+            api_key="app-test", base_url=server.base_url, http_client=http, observers=[ends]
+        )
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(dify.chat.send(query="Hi", user="u"), 0.2)
+        assert ends.ends == [("chat.send", "cancel CancelledError")]
+        with anyio.fail_after(5):  # a leaked connection would block here on the pool
+            message = await dify.chat.send(query="Again", user="u")
+        assert message.answer == "Hi"
+        await http.aclose()
+    assert [path for _, path in server.received] == ["/v1/chat-messages"] * 2
+
+
+@pytest.mark.anyio
+async def test_a_real_task_cancel_mid_stream_ends_the_call_and_frees_the_connection() -> None:
+    """A task reading a stream is cancelled after the first events: on_cancel with the partial
+    answer so far, and the one-connection pool serves the next call."""
+    ends = _Ends()
+    with serve(stalled_stream(FIRST_MESSAGE, silence=1.0), json_answer(200, ANSWER)) as server:
+        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=1))
+        dify = AsyncDify(
+            api_key="app-test", base_url=server.base_url, http_client=http, observers=[ends]
+        )
+        seen: list[str] = []
+
+        async def read() -> None:
+            async with dify.chat.stream(query="Hi", user="u") as stream:
+                async for event in stream:
+                    seen.append(event.event)
+
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(read(), 0.3)
+        assert seen == ["message"]
+        assert ends.ends == [("chat.stream", "cancel CancelledError")]
+        with anyio.fail_after(5):
+            assert (await dify.chat.send(query="Again", user="u")).answer == "Hi"
+        await http.aclose()
