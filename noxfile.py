@@ -32,12 +32,16 @@ PACKAGES = {
     "sync": "difykit",
     "async": "difykit-async",
     "testing": "difykit-testing",
+    "proxy": "difykit-proxy",
+    "exporter-respan": "difykit-exporter-respan",
 }
 IMPORTS = {
     "core": "difykit_core",
     "sync": "difykit",
     "async": "difykit_async",
     "testing": "difykit_testing",
+    "proxy": "difykit_proxy",
+    "exporter-respan": "difykit_exporter_respan",
 }
 SUPPORTED = nox.project.python_versions(nox.project.load_toml("packages/core/pyproject.toml"))
 DEFAULT = f"{sys.version_info.major}.{sys.version_info.minor}"
