@@ -171,5 +171,17 @@ def build(session: nox.Session) -> None:
 @nox.session(python=DEFAULT, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks of DESIGN.md §8 (difykit vs raw httpx / bare parsing); writes BENCHMARKS.md."""
-    _sync(session, "sync", "test")  # difykit, difykit-core and difykit-async (test group)
+    venv = session.virtualenv.location
+    # Every package with its test group: the proxy and exporter benches need the emulator,
+    # the openai client and the peers side by side.
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        "--no-default-groups",
+        "--group=test",
+        f"--python={venv}",
+        env={"UV_PROJECT_ENVIRONMENT": venv},
+    )
     session.run("python", "benchmarks/run.py")
