@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from difykit_async import AsyncDify
-from difykit_core import InvalidRequestError
+from difykit_core import InvalidRequestError, Observer
 
 PAGE_OK = {"limit": 20, "has_more": False, "data": []}
 
@@ -85,3 +87,44 @@ async def test_a_with_options_sibling_of_an_owned_pool_closes_nothing() -> None:
     assert not dify._transport.pool.http.is_closed
     await dify.aclose()
     assert dify._transport.pool.http.is_closed
+
+
+@pytest.mark.anyio
+async def test_with_options_can_replace_the_observers() -> None:
+    """with_options(observers=[...]) gives a sibling with other observers; the parent keeps its."""
+
+    class Quiet(Observer):
+        pass
+
+    first, second = Quiet(), Quiet()
+    dify = AsyncDify(api_key="app-test", base_url="http://dify.test/v1", observers=[first])
+    sibling = dify.with_options(observers=[*dify.observers, second])
+    assert dify.observers == (first,)
+    assert sibling.observers == (first, second)
+    assert dify.with_options(timeout=5).observers == (first,)
+    await dify.aclose()
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"timeout": 0}, "timeout must be a positive number"),
+        ({"timeout": "5"}, "timeout must be a number of seconds"),
+        ({"stream_idle_timeout": -1}, "stream_idle_timeout must be a positive"),
+        ({"max_retries": -1}, "max_retries must be 0 or more"),
+        ({"max_retry_after": -1}, "max_retry_after must be 0 or more"),
+        ({"http_client": object()}, "http_client must be an httpx.AsyncClient"),
+    ],
+)
+def test_bad_options_are_refused_when_the_client_is_built(
+    options: dict[str, Any], words: str
+) -> None:
+    """Each bad option is a ValueError/TypeError naming it, before any request."""
+    with pytest.raises((ValueError, TypeError), match=words):
+        AsyncDify(api_key="app-test", base_url="http://dify.test/v1", **options)
+
+
+def test_a_key_of_only_spaces_is_a_missing_key() -> None:
+    """A blank key fails at construction as "no API key", not later as a bad header."""
+    with pytest.raises(InvalidRequestError, match="no API key"):
+        AsyncDify(api_key="   ", base_url="http://dify.test/v1")

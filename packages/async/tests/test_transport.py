@@ -117,14 +117,46 @@ async def test_a_connect_failure_is_retried_even_for_a_chat_message() -> None:
 
 @pytest.mark.anyio
 async def test_retry_after_seconds_is_honoured(no_sleep: list[float]) -> None:
-    """A 503 with Retry-After: 3 waits 3 s and then succeeds."""
+    """A 429 with Retry-After: 3 waits 3 s and then succeeds (a refused chat may be resent)."""
     seen, handler = scripted(
-        httpx.Response(503, headers={"Retry-After": "3"}, json={"code": "x", "message": "busy"}),
+        httpx.Response(429, headers={"Retry-After": "3"}, json={"code": "x", "message": "busy"}),
         httpx.Response(200, json=CHAT_OK),
     )
     message = await client(handler).chat.send(query="hi", user="u1")
     assert message.answer == "hi"
     assert no_sleep == [3.0] and len(seen) == 2
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [502, 503])
+async def test_a_gateway_error_is_not_resent_for_a_generation(status: int) -> None:
+    """A 502/503 from a gateway may follow a run Dify started: one chat message, one run."""
+    seen, handler = scripted(httpx.Response(status, text="bad gateway"))
+    with pytest.raises(ServerError):
+        await client(handler).chat.send(query="hi", user="u1")
+    assert len(seen) == 1
+
+
+@pytest.mark.anyio
+async def test_a_gateway_error_is_retried_for_a_read(no_sleep: list[float]) -> None:
+    """The same 502 on a GET is retried: reading twice is harmless."""
+    seen, handler = scripted(
+        httpx.Response(502, text="bad gateway"), httpx.Response(200, json=PAGE_OK)
+    )
+    await client(handler).conversations.list(user="u1")
+    assert len(seen) == 2 and len(no_sleep) == 1
+
+
+@pytest.mark.anyio
+async def test_a_retry_after_longer_than_the_cap_is_raised_at_once(no_sleep: list[float]) -> None:
+    """Retry-After: 600 with max_retry_after=30: RateLimitError with retry_after, no sleep."""
+    seen, handler = scripted(
+        httpx.Response(429, headers={"Retry-After": "600"}, json={"code": "x", "message": "slow"})
+    )
+    with pytest.raises(RateLimitError) as caught:
+        await client(handler, max_retry_after=30).conversations.list(user="u1")
+    assert caught.value.retry_after == 600.0
+    assert no_sleep == [] and len(seen) == 1
 
 
 @pytest.mark.anyio

@@ -17,6 +17,7 @@ from difykit_core import (
     DifyStreamError,
     HttpResponse,
     NotFoundError,
+    RateLimitError,
     ResponseValidationError,
     StreamInterruptedError,
     UploadedFile,
@@ -495,12 +496,12 @@ def test_a_stream_cancelled_before_any_event_has_no_partial_result() -> None:
 
 
 def test_a_stream_error_answer_is_retried_or_raised_like_a_call() -> None:
-    """Opening: 502 is retried, a 404 is raised and ends the call; a lost connect is retried."""
+    """Opening: 429 is retried, a 404 is raised and ends the call; a lost connect is retried."""
     recorder = Recorder()
     exchange = StreamExchange(chat.stream_message(query="Hi", user="u"), config(recorder))
     exchange.start()
     assert isinstance(exchange.fail(CONNECT), RetryAfter)
-    assert isinstance(exchange.receive(answer(502)), RetryAfter)
+    assert isinstance(exchange.receive(answer(429, {"code": "too_many_requests"})), RetryAfter)
     decision = exchange.receive(answer(404, {"code": "not_found"}))
     assert isinstance(decision, Raise) and isinstance(decision.error, NotFoundError)
     [(kind, _, end)] = recorder.ends()
@@ -537,3 +538,34 @@ def test_a_stream_without_observers_collects_only_when_asked() -> None:
     assert exchange.finish() is None
     assert exchange.ended
     assert exchange.result().answer == "Hi"
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_gateway_error_on_a_generation_is_raised_not_resent(status: int) -> None:
+    """A 5xx from a gateway may follow a run Dify started: a chat message is not sent again."""
+    exchange = Exchange(chat.send_message(query="Hi", user="u"), config())
+    decision = exchange.receive(answer(status))
+    assert isinstance(decision, Raise)
+    assert decision.error.__class__.__name__ == "ServerError"
+
+
+def test_a_retry_after_beyond_the_cap_raises_at_once_carrying_it() -> None:
+    """429 with Retry-After: 300 (cap 60 s): RateLimitError now, retry_after=300, said so."""
+    exchange = Exchange(app.get_info(), config())
+    decision = exchange.receive(
+        answer(429, {"code": "too_many_requests"}, **{"retry-after": "300"})
+    )
+    assert isinstance(decision, Raise)
+    error = decision.error
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 300.0
+    assert "retry after 300 s, more than max_retry_after=60 s" in str(error)
+
+
+def test_an_error_given_up_on_keeps_the_retry_after_it_carried() -> None:
+    """When retries run out, the error still says how long Dify asked to wait."""
+    exchange = Exchange(app.get_info(), config(max_retries=0))
+    decision = exchange.receive(answer(503, {"code": "busy"}, **{"retry-after": "5"}))
+    assert isinstance(decision, Raise)
+    assert getattr(decision.error, "retry_after", None) == 5.0
+    assert "did not wait" not in str(decision.error)

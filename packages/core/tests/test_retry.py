@@ -64,17 +64,17 @@ def test_generation_post_is_never_retried_after_a_read_failure() -> None:
     assert delay(failure="read", replayable=False) is None
 
 
-@pytest.mark.parametrize("status", [429, 502, 503])
 @pytest.mark.parametrize("replayable", [True, False])
-def test_refusals_are_retried_for_any_call(status: int, replayable: bool) -> None:
-    """429, 502 and 503 mean the work was refused, so they are retried even for generation."""
-    assert delay(status=status, replayable=replayable) is not None
+def test_a_429_is_retried_for_any_call(replayable: bool) -> None:
+    """429 means Dify refused the work before running it, so even a generation is retried."""
+    assert delay(status=429, replayable=replayable) is not None
 
 
-def test_504_is_retried_only_when_replayable() -> None:
-    """A gateway timeout may hide a run that happened, so only replayable calls retry it."""
-    assert delay(status=504, replayable=True) is not None
-    assert delay(status=504, replayable=False) is None
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_retried_only_when_replayable(status: int) -> None:
+    """A gateway's 5xx may come after Dify started the run: only replayable calls retry it."""
+    assert delay(status=status, replayable=True) is not None
+    assert delay(status=status, replayable=False) is None
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 500])
@@ -97,9 +97,9 @@ def test_no_status_and_no_failure_is_not_retried() -> None:
 def test_max_retries_is_respected() -> None:
     """Retries stop once ``max_retries`` were made; zero disables retrying."""
     policy = RetryPolicy(max_retries=2)
-    assert delay(policy=policy, attempt=0, status=503) is not None
-    assert delay(policy=policy, attempt=1, status=503) is not None
-    assert delay(policy=policy, attempt=2, status=503) is None
+    assert delay(policy=policy, attempt=0, status=429) is not None
+    assert delay(policy=policy, attempt=1, status=429) is not None
+    assert delay(policy=policy, attempt=2, status=429) is None
     assert delay(policy=RetryPolicy(max_retries=0), attempt=0, failure="connect") is None
 
 
@@ -114,13 +114,13 @@ def test_max_retries_wins_over_retry_after() -> None:
 
 def test_backoff_grows_exponentially() -> None:
     """Without jitter the wait doubles with each attempt, starting at half of base_delay."""
-    waits = [delay(attempt=n, status=503, jitter=0.0) for n in range(4)]
+    waits = [delay(attempt=n, status=429, jitter=0.0) for n in range(4)]
     assert waits == [0.25, 0.5, 1.0, 2.0]
 
 
 def test_backoff_is_capped_at_max_delay() -> None:
     """The wait never exceeds max_delay, however many attempts were made."""
-    waits = [delay(attempt=n, status=503, jitter=0.999999) for n in range(10)]
+    waits = [delay(attempt=n, status=429, jitter=0.999999) for n in range(10)]
     assert all(w is not None and w <= POLICY.max_delay for w in waits)
     assert waits[-1] == pytest.approx(POLICY.max_delay, rel=1e-5)
 
@@ -130,7 +130,7 @@ def test_backoff_is_capped_at_max_delay() -> None:
 def test_jitter_stays_within_half_and_full_backoff(attempt: int, jitter: float) -> None:
     """With any jitter in [0, 1), the wait is between backoff/2 and backoff."""
     backoff = min(POLICY.base_delay * 2**attempt, POLICY.max_delay)
-    wait = delay(attempt=attempt, status=503, jitter=jitter)
+    wait = delay(attempt=attempt, status=429, jitter=jitter)
     assert wait is not None
     assert backoff / 2 <= wait <= backoff
 
@@ -142,19 +142,19 @@ def test_jitter_stays_within_half_and_full_backoff(attempt: int, jitter: float) 
 def test_retry_after_seconds_is_honoured(name: str) -> None:
     """A Retry-After in seconds is the wait, instead of the backoff."""
     assert delay(status=429, headers={name: "7"}) == 7.0
-    assert delay(status=503, headers={name: " 2.5 "}) == 2.5
+    assert delay(status=429, headers={name: " 2.5 "}) == 2.5
 
 
 def test_retry_after_http_date_is_relative_to_now() -> None:
     """A Retry-After HTTP date gives the seconds from ``now`` to that date."""
     when = format_datetime(datetime.fromtimestamp(NOW + 30, tz=timezone.utc), usegmt=True)
-    assert delay(status=503, headers={"Retry-After": when}) == 30.0
+    assert delay(status=429, headers={"Retry-After": when}) == 30.0
 
 
 def test_retry_after_date_in_the_past_means_no_wait() -> None:
     """A Retry-After date that already passed waits zero seconds."""
     when = format_datetime(datetime.fromtimestamp(NOW - 120, tz=timezone.utc), usegmt=True)
-    assert delay(status=503, headers={"Retry-After": when}) == 0.0
+    assert delay(status=429, headers={"Retry-After": when}) == 0.0
 
 
 @pytest.fixture
@@ -190,9 +190,10 @@ def test_retry_after_date_without_zone_is_gmt(when: str) -> None:
 @pytest.mark.parametrize(
     "value", ["3600", "Sun, 06 Nov 2099 08:49:37 GMT"], ids=["seconds", "date"]
 )
-def test_retry_after_is_capped_at_max_retry_after(value: str) -> None:
-    """A long Retry-After is cut to max_retry_after."""
-    assert delay(status=429, headers={"Retry-After": value}) == POLICY.max_retry_after
+def test_a_retry_after_beyond_max_retry_after_gives_up(value: str) -> None:
+    """A Retry-After longer than max_retry_after is not slept on: the call gives up at once."""
+    assert delay(status=429, headers={"Retry-After": value}) is None
+    assert delay(status=429, headers={"Retry-After": "60"}) == 60.0
 
 
 @pytest.mark.parametrize(
@@ -202,7 +203,7 @@ def test_retry_after_is_capped_at_max_retry_after(value: str) -> None:
 def test_garbage_retry_after_is_ignored(value: str) -> None:
     """An unreadable or negative Retry-After is ignored: the normal backoff applies."""
     assert parse_retry_after({"Retry-After": value}, now=NOW) is None
-    assert delay(status=503, headers={"Retry-After": value}, jitter=0.0) == 0.25
+    assert delay(status=429, headers={"Retry-After": value}, jitter=0.0) == 0.25
 
 
 def test_retry_after_is_ignored_when_the_answer_is_not_retried() -> None:

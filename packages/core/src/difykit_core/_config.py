@@ -116,6 +116,7 @@ def client_config(
     stream_idle_timeout: float,
     max_retries: int,
     observers: Sequence[Observer],
+    max_retry_after: float = 60.0,
     clock: Callable[[], float],
     wall_clock: Callable[[], float],
     jitter: Callable[[], float],
@@ -141,6 +142,10 @@ def client_config(
         raise TypeError(f"max_retries must be an int, not {max_retries!r}")
     if max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
+    if isinstance(max_retry_after, bool) or not isinstance(max_retry_after, (int, float)):
+        raise TypeError(f"max_retry_after must be a number of seconds, not {max_retry_after!r}")
+    if not 0 <= max_retry_after < math.inf:
+        raise ValueError(f"max_retry_after must be 0 or more seconds, not {max_retry_after!r}")
     given: object = observers
     if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
         raise TypeError(f"observers must be a list of observers, not {observers!r}")
@@ -151,7 +156,7 @@ def client_config(
         base_url=url,
         timeouts=timeouts,
         stream_idle_timeout=idle,
-        retry=RetryPolicy(max_retries=max_retries),
+        retry=RetryPolicy(max_retries=max_retries, max_retry_after=float(max_retry_after)),
         observers=ObserverSet(observers),
         app=AppIdentity(url, key_fingerprint(key)),
         clock=clock,

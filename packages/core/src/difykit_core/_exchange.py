@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ._context import _CONTEXT
 from ._observer import CallEnd, CallInfo
-from ._retry import next_delay
+from ._retry import next_delay, parse_retry_after
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -165,6 +165,12 @@ class _Life:
             jitter=config.jitter(),
         )
         if delay is None:
+            if isinstance(error, APIStatusError) and response is not None:
+                asked = parse_retry_after(response.headers, now=config.wall_clock())
+                if asked is not None:
+                    error.retry_after = asked
+                    if asked > config.retry.max_retry_after:
+                        error._waited_too_long(asked, config.retry.max_retry_after)
             self._fail(error)
             return Raise(error)
         return RetryAfter(delay)

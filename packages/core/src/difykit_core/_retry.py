@@ -5,13 +5,15 @@ The transports do the sleeping and pass the clock (``now``) and randomness (``ji
 Rules:
 
 * A failure to connect is always retried: nothing reached Dify.
-* 429, 502 and 503 are retried (Dify, or a proxy in front of it, refused the work), and so is the
-  app concurrency limit that Dify sends as 400 "Too many requests".
-* 504 and a read failure (timeout or dropped connection after the request was sent) are retried
-  only for *replayable* calls (GETs and idempotent writes). A chat, completion or workflow run
-  that may have reached Dify is never sent twice: a second run is a second bill.
-* ``Retry-After`` (seconds or an HTTP date) is honoured up to ``max_retry_after``; otherwise the
-  wait is exponential with jitter, capped at ``max_delay``.
+* 429 is retried for any call (Dify refused the work before running it), and so is the app
+  concurrency limit that Dify sends as 400 "Too many requests".
+* 502, 503, 504 and a read failure (timeout or dropped connection after the request was sent)
+  are retried only for *replayable* calls (GETs and idempotent writes): a gateway's 5xx can come
+  after Dify started the run. A chat, completion or workflow run that may have reached Dify is
+  never sent twice: a second run is a second bill.
+* ``Retry-After`` (seconds or an HTTP date) is honoured; a server that asks for longer than
+  ``max_retry_after`` is not waited for (the error is raised, carrying ``retry_after``).
+  Otherwise the wait is exponential with jitter, capped at ``max_delay``.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ __all__ = ["Failure", "RetryPolicy", "next_delay", "parse_retry_after"]
 Failure: TypeAlias = Literal["connect", "read"]
 """``connect``: the request never left; ``read``: it was sent and the answer was lost."""
 
-_ALWAYS = frozenset({429, 502, 503})
-_REPLAYABLE_ONLY = frozenset({504})
+_ALWAYS = frozenset({429})
+_REPLAYABLE_ONLY = frozenset({502, 503, 504})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,8 @@ class RetryPolicy:
         max_retries: Retries after the first attempt; ``0`` disables retrying.
         base_delay: Seconds before the first retry, doubled for each further one.
         max_delay: Cap on the exponential wait.
-        max_retry_after: Cap on a server-given ``Retry-After``.
+        max_retry_after: The longest server-given ``Retry-After`` worth waiting for; a longer
+            one gives up at once.
     """
 
     max_retries: int = 2
@@ -114,6 +117,6 @@ def next_delay(
     if headers is not None:
         retry_after = parse_retry_after(headers, now=now)
         if retry_after is not None:
-            return min(retry_after, policy.max_retry_after)
+            return retry_after if retry_after <= policy.max_retry_after else None
     backoff = min(policy.base_delay * 2.0**attempt, policy.max_delay)
     return backoff / 2 + backoff / 2 * jitter

@@ -67,6 +67,8 @@ class APIStatusError(DifyError):
         message: Dify's human-readable message, or the body's text.
         body: The raw response body.
         headers: The response headers.
+        retry_after: Seconds the server asked to wait (``Retry-After``), when it did; a call
+            gives up at once when that is longer than the client's ``max_retry_after``.
     """
 
     def __init__(
@@ -85,8 +87,16 @@ class APIStatusError(DifyError):
         self.body = body
         self.headers: Mapping[str, str] = dict(headers or {})
         self.hint = hint
+        self.retry_after: float | None = None
         text = f"{status_code} {code or 'error'}: {message}"
         super().__init__(f"{text} ({hint})" if hint else text)
+
+    def _waited_too_long(self, retry_after: float, cap: float) -> None:
+        """Say in the message that the client would not wait ``retry_after`` seconds."""
+        self.args = (
+            f"{self.args[0]} (Dify asks to retry after {retry_after:g} s, more than "
+            f"max_retry_after={cap:g} s, so the client did not wait)",
+        )
 
 
 class BadRequestError(APIStatusError):

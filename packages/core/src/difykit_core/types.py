@@ -52,6 +52,7 @@ from difykit_core.models.events import (
     WorkflowStartedEvent,
 )
 from difykit_core.models.files import (
+    DifyFile,
     FileDownload,
     RemoteFile,
     UploadedFile,
@@ -173,6 +174,7 @@ __all__ = [
     "DatasourcePlugin",
     "DatasourceProcessingEvent",
     "DatasourceType",
+    "DifyFile",
     "DocForm",
     "Document",
     "DocumentAction",

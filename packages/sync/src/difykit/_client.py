@@ -42,6 +42,7 @@ class _BaseClient:
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         observers: Sequence[Observer] = (),
+        max_retry_after: float = 60.0,
     ) -> None:
         """Create a client.
 
@@ -53,12 +54,15 @@ class _BaseClient:
                 within 5 s but reads for up to 300 s, since a blocking answer can take minutes.
             stream_idle_timeout: Seconds of silence after which a stream raises
                 ``StreamInterruptedError`` (Dify pings every ~10 s while working).
-            max_retries: Retries for failed connections, 429/502/503, and lost answers of
-                replayable requests. Generation requests are never sent twice once they may
-                have reached Dify.
+            max_retries: Retries for failed connections and 429s of any request, and for
+                502/503/504 and lost answers of replayable ones (reads and idempotent writes).
+                A chat, completion or workflow run is never sent twice once it may have
+                reached Dify: a gateway's 5xx or a read timeout can hide a run that started.
             http_client: An ``httpx.Client`` to share one connection pool between clients
                 (it stays open when this client closes).
             observers: Told about every call (see ``difykit_core.Observer``).
+            max_retry_after: The longest ``Retry-After`` worth waiting for (seconds); when Dify
+                asks for longer, the error is raised at once with its ``retry_after``.
 
         Raises:
             InvalidRequestError: No key was given or found, or the base URL is not http(s).
@@ -72,6 +76,7 @@ class _BaseClient:
             stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             observers=observers,
+            max_retry_after=max_retry_after,
             clock=time.monotonic,
             wall_clock=time.time,
             jitter=random.random,
@@ -92,6 +97,11 @@ class _BaseClient:
         """The key in use."""
         return self._transport.config.api_key
 
+    @property
+    def observers(self) -> tuple[Observer, ...]:
+        """The observers told about every call (change them with :meth:`with_options`)."""
+        return self._transport.config.observers.observers
+
     def with_options(
         self: _C,
         *,
@@ -100,8 +110,13 @@ class _BaseClient:
         timeout: float | Timeouts | None = None,
         stream_idle_timeout: float | None = None,
         max_retries: int | None = None,
+        observers: Sequence[Observer] | None = None,
+        max_retry_after: float | None = None,
     ) -> _C:
-        """A sibling client with some options changed, on the same connection pool."""
+        """A sibling client with some options changed, on the same connection pool.
+
+        ``observers`` replaces the observers (``[*client.observers, extra]`` adds one).
+        """
         config, pool = self._transport.config, self._transport.pool
         sibling = type(self)(
             api_key=api_key if api_key is not None else config.api_key,
@@ -114,7 +129,10 @@ class _BaseClient:
             ),
             max_retries=max_retries if max_retries is not None else config.retry.max_retries,
             http_client=pool.http,
-            observers=config.observers.observers,
+            observers=observers if observers is not None else config.observers.observers,
+            max_retry_after=(
+                max_retry_after if max_retry_after is not None else config.retry.max_retry_after
+            ),
         )
         sibling._transport.pool = pool.sibling()  # follows this pool, renewals included
         return sibling

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, TypedDict
+
+from typing_extensions import NotRequired
 
 from difykit_core._json import JsonObject
 from difykit_core._mime import dify_file_type
 
 from ._base import DifyModel, RequestModel
 
-__all__ = ["FileDownload", "RemoteFile", "UploadedFile"]
+__all__ = ["DifyFile", "FileDownload", "RemoteFile", "UploadedFile"]
+
+
+class DifyFile(TypedDict):
+    """A file in Dify's own shape, as Dify's docs write it in ``files``.
+
+    ``{"type": "image", "transfer_method": "remote_url", "url": "https://…"}`` or
+    ``{"type": "document", "transfer_method": "local_file", "upload_file_id": "…"}``.
+    It is checked before sending: the keys must be these, and the one the method needs given.
+    """
+
+    type: Literal["image", "document", "audio", "video", "custom"]
+    transfer_method: Literal["remote_url", "local_file"]
+    url: NotRequired[str]
+    upload_file_id: NotRequired[str]
 
 
 class UploadedFile(DifyModel):

@@ -15,7 +15,7 @@ from difykit_core._http import FilePart, HttpMethod, HttpRequest, HttpResponse
 from difykit_core._json import JsonObject, JsonValue
 from difykit_core._mime import guess_mime_type
 from difykit_core.errors import InvalidRequestError, KeyFamily
-from difykit_core.models.files import FileDownload, RemoteFile, UploadedFile
+from difykit_core.models.files import DifyFile, FileDownload, RemoteFile, UploadedFile
 from difykit_core.models.pages import Page
 
 __all__ = [
@@ -40,9 +40,13 @@ T = TypeVar("T")
 Upload: TypeAlias = "bytes | str | os.PathLike[str] | BinaryIO"
 """What ``files.upload`` accepts: bytes, a path, or an open binary file."""
 
-FileInput: TypeAlias = "UploadedFile | RemoteFile | str | os.PathLike[str]"
-"""A file for ``files=``: an uploaded file, a :class:`RemoteFile`, an ``http(s)://`` URL, or a
-local path (uploaded for you before the message is sent)."""
+FileInput: TypeAlias = "UploadedFile | RemoteFile | DifyFile | str | os.PathLike[str]"
+"""A file for ``files=``: an uploaded file, a :class:`RemoteFile`, a file in Dify's own dict
+shape (:class:`DifyFile`), an ``http(s)://`` URL, or a local path (uploaded for you before the
+message is sent)."""
+
+_FILE_TYPES = frozenset({"image", "document", "audio", "video", "custom"})
+_FILE_KEYS = {"remote_url": "url", "local_file": "upload_file_id"}
 
 InputValue: TypeAlias = Union[
     JsonValue, UploadedFile, RemoteFile, "Sequence[UploadedFile | RemoteFile]"
@@ -249,6 +253,39 @@ def _is_json(value: object) -> bool:
     return False
 
 
+def dify_file_object(item: Mapping[str, object], index: int = 0) -> JsonObject:
+    """Check a file given in Dify's dict shape and return it as the JSON Dify expects.
+
+    Raises:
+        InvalidRequestError: A key is unknown or missing, or a value is of the wrong kind.
+    """
+    where = f"files[{index}]"
+    method = item.get("transfer_method")
+    if method not in _FILE_KEYS:
+        raise InvalidRequestError(
+            f"{where}: transfer_method must be 'remote_url' or 'local_file', not {method!r}"
+        )
+    needed = _FILE_KEYS[str(method)]
+    allowed = {"type", "transfer_method", needed}
+    unknown = sorted(str(key) for key in item if key not in allowed)
+    if unknown:
+        raise InvalidRequestError(
+            f"{where}: unknown key(s) {', '.join(unknown)} for a {method} file "
+            f"(expected type, transfer_method and {needed})"
+        )
+    kind = item.get("type")
+    if kind not in _FILE_TYPES:
+        raise InvalidRequestError(
+            f"{where}: type must be one of {', '.join(sorted(_FILE_TYPES))}, not {kind!r}"
+        )
+    value = item.get(needed)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequestError(f"{where}: a {method} file needs a non-empty {needed!r}")
+    if needed == "url" and not value.startswith(("http://", "https://")):
+        raise InvalidRequestError(f"{where}: url must start with http:// or https://")
+    return {"type": str(kind), "transfer_method": str(method), needed: value}
+
+
 def resolve_files(
     files: Sequence[FileInput] | None,
 ) -> tuple[list[JsonObject | None], list[tuple[int, str | os.PathLike[str]]]]:
@@ -258,6 +295,10 @@ def resolve_files(
     """
     if files is None:
         return [], []
+    if isinstance(files, Mapping):
+        raise InvalidRequestError(
+            "`files` must be a list of files; to send one Dify file dict, wrap it: files=[{...}]"
+        )
     if isinstance(files, (str, bytes, os.PathLike, UploadedFile, RemoteFile)):
         raise InvalidRequestError("`files` must be a list of files")
     objects: list[JsonObject | None] = []
@@ -265,6 +306,8 @@ def resolve_files(
     for index, item in enumerate(files):
         if isinstance(item, (UploadedFile, RemoteFile)):
             objects.append(item.to_input())
+        elif isinstance(item, Mapping):  # never read as paths: validated as Dify's shape
+            objects.append(dify_file_object(item, index))
         elif isinstance(item, str) and item.startswith(("http://", "https://")):
             objects.append(RemoteFile(url=item).to_input())
         elif isinstance(item, (str, os.PathLike)):
@@ -272,7 +315,7 @@ def resolve_files(
             local.append((index, item))
         else:
             raise InvalidRequestError(
-                "each file must be an UploadedFile, a RemoteFile, a URL or a local path, "
-                f"not {type(item).__name__}"
+                "each file must be an UploadedFile, a RemoteFile, a Dify file dict, a URL or a "
+                f"local path, not {type(item).__name__}"
             )
     return objects, local
