@@ -228,7 +228,9 @@ def test_a_lost_answer_of_a_generation_is_raised_not_retried() -> None:
     decision = exchange.fail(READ)
     assert isinstance(decision, Raise)
     assert type(decision.error) is APIConnectionError
-    assert str(decision.error) == "connection failed (ReadError): reset by peer"
+    assert str(decision.error) == (
+        "connection failed (ReadError, http://dify.test/v1/chat-messages): reset by peer"
+    )
     [(kind, error, end)] = recorder.ends()
     assert (kind, error, end.attempts, end.status_code) == ("error", decision.error, 1, None)
 
@@ -240,7 +242,10 @@ def test_a_timeout_of_a_read_is_retried_for_a_get_and_named_as_a_timeout() -> No
     decision = exchange.fail(READ_TIMEOUT)
     assert isinstance(decision, Raise)
     assert isinstance(decision.error, APITimeoutError)
-    assert str(decision.error) == "request timed out (ReadTimeout): timed out"
+    assert (
+        str(decision.error)
+        == "request timed out (ReadTimeout, http://dify.test/v1/info): timed out"
+    )
 
 
 def test_an_answer_of_the_wrong_shape_is_an_error_not_a_retry() -> None:

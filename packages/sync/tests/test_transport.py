@@ -231,3 +231,20 @@ def test_local_files_are_uploaded_before_the_message(tmp_path: Path) -> None:
     assert sent["files"] == [
         {"type": "image", "transfer_method": "local_file", "upload_file_id": "f-1"}
     ]
+
+
+def test_a_refused_connection_names_the_url() -> None:
+    """A connection refused on loopback says which URL could not be reached."""
+    with serve(json_answer(200, b"{}")) as server:
+        base_url = server.base_url
+    dify = Dify(api_key="app-test", base_url=base_url, max_retries=0)
+    with pytest.raises(APIConnectionError, match=rf"ConnectError, {base_url}/info\)"):
+        dify.app.info()
+    dify.close()
+
+
+def test_an_exhausted_pool_says_its_connections_are_busy() -> None:
+    """A pool timeout explains that every connection is busy and how to raise the limit."""
+    _, handler = scripted(httpx.PoolTimeout("timed out"))
+    with pytest.raises(APITimeoutError, match="no free connection in the pool: all connections"):
+        client(handler, max_retries=0).app.info()

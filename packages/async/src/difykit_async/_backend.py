@@ -19,9 +19,20 @@ from difykit_core.errors import APIConnectionError
 if TYPE_CHECKING:
     from difykit_core.transport import Call
 
-__all__ = ["Pool", "close_in_background", "close_response", "gather_in_order", "sleep"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Pool",
+    "close_in_background",
+    "close_response",
+    "gather_in_order",
+    "sleep",
+]
 
 T = TypeVar("T")
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+"""The pool a client creates: a server may hold hundreds of streams at once (one connection
+each), so the limit is high; 100 idle connections are kept for reuse."""
 
 _closing: set[asyncio.Task[None]] = set()
 
@@ -84,7 +95,7 @@ class Pool:
 
     def __init__(self, http: httpx.AsyncClient | None) -> None:
         self.owned = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
+        self._http = http if http is not None else httpx.AsyncClient(limits=DEFAULT_LIMITS)
         self._parent: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -123,7 +134,7 @@ class Pool:
                 "the http_client passed to this client was used in an event loop that has "
                 "closed; create the httpx.AsyncClient inside the loop that uses it"
             )
-        self._http = httpx.AsyncClient()
+        self._http = httpx.AsyncClient(limits=DEFAULT_LIMITS)
         self._loop = loop
         return self._http
 

@@ -115,7 +115,7 @@ class AsyncStream(Generic[E, R]):
             if exchange.done or not events:  # the terminal event came, or the body ended
                 error = await self._finish()
         except httpx.TransportError as exc:
-            self._error = exchange.interrupted(transport_failure(exc))
+            self._error = exchange.interrupted(transport_failure(exc, self._transport.pool))
             await self._release()
             raise self._error from exc
         except BaseException as exc:

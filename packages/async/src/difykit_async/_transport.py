@@ -19,7 +19,7 @@ from difykit_core.transport import (
     TransportFailure,
 )
 
-from ._backend import Pool, close_response, gather_in_order, sleep
+from ._backend import DEFAULT_LIMITS, Pool, close_response, gather_in_order, sleep
 
 if TYPE_CHECKING:
     from difykit_core import UploadedFile
@@ -41,11 +41,19 @@ def user_agent() -> str:
         return "difykit-async"
 
 
-def transport_failure(exc: httpx.TransportError) -> TransportFailure:
-    """What the core needs to know of an httpx failure: sent or not, timeout or not."""
+def transport_failure(exc: httpx.TransportError, pool: Pool) -> TransportFailure:
+    """What the core needs to know of an httpx failure: sent or not, timeout or not, and words."""
     sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
     timeout = isinstance(exc, httpx.TimeoutException)
-    return TransportFailure(sent, timeout, type(exc).__name__, str(exc))
+    message = str(exc)
+    if isinstance(exc, httpx.PoolTimeout):
+        limit = f"all {DEFAULT_LIMITS.max_connections} " if pool.owned else "all "
+        message = (
+            f"no free connection in the pool: {limit}connections are busy (long streams hold "
+            "one each); make fewer calls at once, or pass http_client= with higher "
+            "httpx.Limits(max_connections=…)"
+        )
+    return TransportFailure(sent, timeout, type(exc).__name__, message)
 
 
 class _Attempt(Protocol[T]):
@@ -103,7 +111,7 @@ class Transport:
             try:
                 response = await self._send(request, starts, stream=stream)
             except httpx.TransportError as exc:
-                decision = exchange.fail(transport_failure(exc))
+                decision = exchange.fail(transport_failure(exc, self.pool))
                 if isinstance(decision, Raise):
                     raise decision.error from exc
             else:

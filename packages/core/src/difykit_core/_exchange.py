@@ -218,10 +218,11 @@ class _Life:
             self.cancel(type(exc).__name__)
 
 
-def _transport_error(failure: TransportFailure) -> DifyError:
+def _transport_error(failure: TransportFailure, base_url: str, path: str) -> DifyError:
+    where = f"{failure.kind}, {base_url}{path}"
     if failure.timeout:
-        return APITimeoutError(f"request timed out ({failure.kind}): {failure.message}")
-    return APIConnectionError(f"connection failed ({failure.kind}): {failure.message}")
+        return APITimeoutError(f"request timed out ({where}): {failure.message}")
+    return APIConnectionError(f"connection failed ({where}): {failure.message}")
 
 
 class Exchange(_Life, Generic[T]):
@@ -280,7 +281,9 @@ class Exchange(_Life, Generic[T]):
         """The request got no answer: the error to raise, or a retry the rules allow."""
         self.attempts += 1
         return self._retry_or_raise(
-            _transport_error(failure), replayable=self.call.replayable, failure=failure
+            _transport_error(failure, self._config.base_url, self.call.request.path),
+            replayable=self.call.replayable,
+            failure=failure,
         )
 
 
@@ -357,7 +360,9 @@ class StreamExchange(_Life, Generic[E, R]):
         """The request got no answer before the stream opened: raise or retry."""
         self.attempts += 1
         return self._retry_or_raise(
-            _transport_error(failure), replayable=self.call.replayable, failure=failure
+            _transport_error(failure, self._config.base_url, self.call.request.path),
+            replayable=self.call.replayable,
+            failure=failure,
         )
 
     def feed(self, chunk: bytes) -> list[E]:

@@ -16,9 +16,20 @@ import httpx
 if TYPE_CHECKING:
     from difykit_core.transport import Call
 
-__all__ = ["Pool", "close_in_background", "close_response", "gather_in_order", "sleep"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Pool",
+    "close_in_background",
+    "close_response",
+    "gather_in_order",
+    "sleep",
+]
 
 T = TypeVar("T")
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+"""The pool a client creates: a server may hold hundreds of streams at once (one connection
+each), so the limit is high; 100 idle connections are kept for reuse."""
 
 
 def sleep(seconds: float) -> None:
@@ -48,7 +59,7 @@ class Pool:
 
     def __init__(self, http: httpx.Client | None) -> None:
         self.owned = http is None  # a pool passed in (or a sibling's) is not ours to close
-        self.http = http if http is not None else httpx.Client()
+        self.http = http if http is not None else httpx.Client(limits=DEFAULT_LIMITS)
 
     def sibling(self) -> Pool:
         """A pool that uses this one without owning it."""

@@ -116,7 +116,7 @@ class Stream(Generic[E, R]):
             if exchange.done or not events:  # the terminal event came, or the body ended
                 error = self._finish()
         except httpx.TransportError as exc:
-            self._error = exchange.interrupted(transport_failure(exc))
+            self._error = exchange.interrupted(transport_failure(exc, self._transport.pool))
             self._release()
             raise self._error from exc
         except BaseException as exc:
