@@ -12,6 +12,7 @@ on the oldest and newest supported ones when this machine has them (pyenv users:
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -112,6 +113,37 @@ def typecheck(session: nox.Session, package: str) -> None:
         f"packages/{package}/tests",
         env={"MYPYPATH": f"packages/{package}/tests"},
     )
+    if package in VERIFY_TYPES:
+        _verify_types(session, IMPORTS[package])
+
+
+VERIFY_TYPES = ["core", "sync", "async", "testing"]
+"""Packages whose public API must be ≥ MIN_TYPE_COMPLETENESS typed for pyright's users."""
+MIN_TYPE_COMPLETENESS = 0.95
+
+
+def _verify_types(session: nox.Session, module: str) -> None:
+    """``pyright --verifytypes``: the share of the public API whose types a checker knows.
+
+    basedpyright ships pyright with a Node.js wheel, so nothing is downloaded at run time.
+    Types that come from other distributions (pydantic, httpx) are not counted.
+    """
+    session.install("basedpyright>=1.20")
+    out = session.run(
+        "basedpyright",
+        "--verifytypes",
+        module,
+        "--ignoreexternal",
+        "--outputjson",
+        silent=True,
+        success_codes=[0, 1],  # 1: some symbols are not fully typed; the score decides
+    )
+    report = json.loads(str(out))["typeCompleteness"]
+    score = float(report["completenessScore"])
+    session.log(f"{module}: type completeness {score:.1%} (needs {MIN_TYPE_COMPLETENESS:.0%})")
+    if score < MIN_TYPE_COMPLETENESS:
+        session.run("basedpyright", "--verifytypes", module, "--ignoreexternal", success_codes=[1])
+        session.error(f"{module} is {score:.1%} type-complete, under {MIN_TYPE_COMPLETENESS:.0%}")
 
 
 def _readme_blocks(target: Path) -> list[str]:

@@ -91,10 +91,12 @@ def test_sync_and_async_clients_are_twins(sync_name: str, async_name: str) -> No
 
 
 def test_every_bound_method_shows_its_builders_signature_and_docstring() -> None:
-    """dify.chat.send has the builder's parameters and docs, so help() and IDEs show them."""
+    """dify.chat.send has the builder's parameters and docs, and returns what it returns."""
     dify = difykit.Dify(api_key="app-x", base_url="http://x/v1")
     from difykit_core.operations import chat
 
-    assert inspect.signature(dify.chat.send) == inspect.signature(chat.send_message)
+    method, builder = inspect.signature(dify.chat.send), inspect.signature(chat.send_message)
+    assert method.parameters == builder.parameters
+    assert method.return_annotation == "ChatMessage"  # not the builder's Call[ChatMessage]
     assert dify.chat.send.__doc__ == chat.send_message.__doc__
     dify.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -32,18 +33,41 @@ class Resource:
         self._transport = transport
 
 
+def _argument(annotation: object) -> str:
+    """``"Call[ChatMessage]"`` → ``"ChatMessage"``: the text inside the outer brackets."""
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    start, end = text.find("["), text.rfind("]")
+    return text[start + 1 : end] if 0 <= start < end else text
+
+
 class _Binding:
     def __init__(self, builder: Callable[..., Any]) -> None:
         self._builder = builder
         self._name = builder.__name__
+        self._signature: inspect.Signature | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
+    def _returns(self, call: str) -> str:
+        """What the bound method returns, given the builder's return annotation."""
+        raise NotImplementedError
+
     def _bind(self, instance: Resource, method: Callable[..., Any]) -> Any:
-        method = functools.wraps(self._builder)(method)
-        instance.__dict__[self._name] = method  # later look-ups skip the descriptor
-        return method
+        # The builder's parameters and docstring, but the method's own name and return type,
+        # so help(dify.chat.send) reads "send(*, query, ...) -> ChatMessage".
+        bound: Any = functools.wraps(self._builder)(method)
+        owner = type(instance)
+        bound.__name__ = self._name
+        bound.__qualname__ = f"{owner.__qualname__}.{self._name}"
+        bound.__module__ = owner.__module__
+        if self._signature is None:
+            signature = inspect.signature(self._builder)
+            returns = self._returns(_argument(signature.return_annotation))
+            self._signature = signature.replace(return_annotation=returns)
+        bound.__signature__ = self._signature
+        instance.__dict__[self._name] = bound  # later look-ups skip the descriptor
+        return bound
 
 
 class endpoint(_Binding, Generic[P, T]):
@@ -66,6 +90,9 @@ class endpoint(_Binding, Generic[P, T]):
 
         return self._bind(instance, method)
 
+    def _returns(self, call: str) -> str:
+        return call
+
 
 class stream_endpoint(_Binding, Generic[P, E, R]):
     """A method that returns the :class:`AsyncStream` of the builder's events."""
@@ -86,6 +113,9 @@ class stream_endpoint(_Binding, Generic[P, E, R]):
             return AsyncStream(transport, builder(*args, **kwargs))
 
         return self._bind(instance, method)
+
+    def _returns(self, call: str) -> str:
+        return f"AsyncStream[{call}]"
 
 
 class page_endpoint(_Binding, Generic[P, T]):
@@ -108,3 +138,6 @@ class page_endpoint(_Binding, Generic[P, T]):
             return AsyncPage(transport, call, await transport.execute(call))
 
         return self._bind(instance, method)
+
+    def _returns(self, call: str) -> str:
+        return f"AsyncPage[{_argument(call)}]"

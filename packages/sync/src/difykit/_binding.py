@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -33,18 +34,41 @@ class Resource:
         self._transport = transport
 
 
+def _argument(annotation: object) -> str:
+    """``"Call[ChatMessage]"`` → ``"ChatMessage"``: the text inside the outer brackets."""
+    text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+    start, end = text.find("["), text.rfind("]")
+    return text[start + 1 : end] if 0 <= start < end else text
+
+
 class _Binding:
     def __init__(self, builder: Callable[..., Any]) -> None:
         self._builder = builder
         self._name = builder.__name__
+        self._signature: inspect.Signature | None = None
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
+    def _returns(self, call: str) -> str:
+        """What the bound method returns, given the builder's return annotation."""
+        raise NotImplementedError
+
     def _bind(self, instance: Resource, method: Callable[..., Any]) -> Any:
-        method = functools.wraps(self._builder)(method)
-        instance.__dict__[self._name] = method  # later look-ups skip the descriptor
-        return method
+        # The builder's parameters and docstring, but the method's own name and return type,
+        # so help(dify.chat.send) reads "send(*, query, ...) -> ChatMessage".
+        bound: Any = functools.wraps(self._builder)(method)
+        owner = type(instance)
+        bound.__name__ = self._name
+        bound.__qualname__ = f"{owner.__qualname__}.{self._name}"
+        bound.__module__ = owner.__module__
+        if self._signature is None:
+            signature = inspect.signature(self._builder)
+            returns = self._returns(_argument(signature.return_annotation))
+            self._signature = signature.replace(return_annotation=returns)
+        bound.__signature__ = self._signature
+        instance.__dict__[self._name] = bound  # later look-ups skip the descriptor
+        return bound
 
 
 class endpoint(_Binding, Generic[P, T]):
@@ -67,6 +91,9 @@ class endpoint(_Binding, Generic[P, T]):
 
         return self._bind(instance, method)
 
+    def _returns(self, call: str) -> str:
+        return call
+
 
 class stream_endpoint(_Binding, Generic[P, E, R]):
     """A method that returns the :class:`Stream` of the builder's events."""
@@ -87,6 +114,9 @@ class stream_endpoint(_Binding, Generic[P, E, R]):
             return Stream(transport, builder(*args, **kwargs))
 
         return self._bind(instance, method)
+
+    def _returns(self, call: str) -> str:
+        return f"Stream[{call}]"
 
 
 class page_endpoint(_Binding, Generic[P, T]):
@@ -109,3 +139,6 @@ class page_endpoint(_Binding, Generic[P, T]):
             return SyncPage(transport, call, transport.execute(call))
 
         return self._bind(instance, method)
+
+    def _returns(self, call: str) -> str:
+        return f"SyncPage[{_argument(call)}]"

@@ -67,7 +67,7 @@ class DifyEmulator:
 
     def __init__(self) -> None:
         self._state = EmulatorState()
-        self.dataset_key = self.add_dataset_key()
+        self.dataset_key: str = self.add_dataset_key()
         """A knowledge key (``dataset-…``) for the emulated workspace."""
         self._loop: _LoopThread | None = None
         self._starlette = Starlette(

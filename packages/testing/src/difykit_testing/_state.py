@@ -28,10 +28,9 @@ __all__ = [
 
 AppMode: TypeAlias = Literal["chat", "agent-chat", "advanced-chat", "completion", "workflow"]
 
-Reply: TypeAlias = (
-    "str | Callable[[Any, Conversation | None], Any] | Mapping[str, Any] "
-    "| Sequence[Mapping[str, Any]] | None"
-)
+_ReplyFunction: TypeAlias = "Callable[[Any, Conversation | None], Any]"
+# One string per alias: type checkers do not read implicitly concatenated annotations.
+Reply: TypeAlias = "str | _ReplyFunction | Mapping[str, Any] | Sequence[Mapping[str, Any]] | None"
 """What an emulated app answers.
 
 * ``None``: echo. Chat modes answer ``"Echo: <query>"`` (as the recorded chatflow does);

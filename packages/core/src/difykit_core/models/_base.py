@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict
 
 __all__ = ["DifyModel", "RequestModel"]
@@ -15,12 +17,14 @@ class DifyModel(BaseModel):
     breaks validation.
     """
 
-    model_config = ConfigDict(extra="allow", protected_namespaces=(), defer_build=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        extra="allow", protected_namespaces=(), defer_build=True
+    )
 
 
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused, and instances are immutable."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid", frozen=True, protected_namespaces=(), defer_build=True
     )
