@@ -16,7 +16,7 @@ from difykit_core import (
     ResponseValidationError,
     UploadedFile,
 )
-from difykit_core.operations import app, datasets, workflows
+from difykit_core.operations import app, chat, datasets, workflows
 
 DATA = Path(__file__).parent / "data"
 ERRORS: dict[str, dict[str, Any]] = {
@@ -77,9 +77,26 @@ def test_answer_of_the_wrong_shape_is_a_response_validation_error() -> None:
     """A 200 body that does not fit the model raises ResponseValidationError naming the call."""
     response = HttpResponse(200, {"content-type": "application/json"}, b'{"workflow_run_id": 7}')
     with pytest.raises(ResponseValidationError) as caught:
-        workflows.run_workflow(user="u").parse(response)
-    assert str(caught.value).startswith("workflows.run: Dify's answer (HTTP 200) does not match")
+        workflows.run_workflow(user="u").parse(response, base_url="http://x.test/v1")
+    assert str(caught.value).startswith(
+        "workflows.run: the answer of POST http://x.test/v1/workflows/run (HTTP 200) does not match"
+    )
     assert isinstance(caught.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("body", [b'{"foo": 1}', b"{}"])
+def test_a_json_answer_without_a_message_id_is_not_a_message(body: bytes) -> None:
+    """A 200 JSON from something that is not Dify does not become an empty ChatMessage."""
+    response = HttpResponse(200, {"content-type": "application/json"}, body)
+    with pytest.raises(ResponseValidationError, match="no message id"):
+        chat.send_message(query="Hi", user="u").parse(response)
+
+
+def test_a_message_with_unknown_extra_fields_is_still_accepted() -> None:
+    """Dify adding fields never breaks parsing; only the defining id is required."""
+    body = b'{"event": "message", "task_id": "t", "answer": "Hi", "new_field": 1}'
+    message = chat.send_message(query="Hi", user="u").parse(HttpResponse(200, {}, body))
+    assert message.answer == "Hi"
 
 
 def test_stream_call_without_local_files_is_returned_as_is_by_with_uploads() -> None:

@@ -259,9 +259,38 @@ def test_documented_code_round_trips(status: int, code: str) -> None:
     assert str(error) == f"{status} {code}: {message}"
 
 
-@pytest.mark.parametrize("status", [405, 408, 418])
+@pytest.mark.parametrize("status", [408, 418])
 def test_unlisted_client_status_is_a_plain_api_status_error(status: int) -> None:
     """A 4xx without its own class is an APIStatusError (not mistaken for a narrower class)."""
     error = error_from_response(status, {}, envelope(status, "method_not_allowed"))
     assert type(error) is APIStatusError
     assert error.code == "method_not_allowed"
+
+
+def test_a_405_says_the_server_does_not_serve_the_route() -> None:
+    """405 (Dify 1.13 on the spec's PATCH route) is a BadRequestError naming method and path."""
+    error = error_from_response(
+        405,
+        {"content-type": "application/json"},
+        envelope(405, "method_not_allowed"),
+        route=("PATCH", "/datasets/ds/documents/doc"),
+    )
+    assert type(error) is BadRequestError
+    assert "does not serve PATCH /datasets/ds/documents/doc; it may be older than the route" in str(
+        error
+    )
+
+
+def test_an_html_404_names_the_missing_route_and_the_likely_cause() -> None:
+    """An HTML 404 (an unknown route) says which route and that the server may be older."""
+    page = b"<!doctype html><title>404 Not Found</title>"
+    error = error_from_response(404, {}, page, route=("GET", "/form/human_input/tok"))
+    assert type(error) is NotFoundError
+    assert "no route GET /form/human_input/tok" in str(error)
+    assert "older than the route" in str(error)
+
+
+def test_a_json_404_keeps_difys_own_message_without_a_route_hint() -> None:
+    """A 404 in Dify's envelope (a missing conversation) is not blamed on the route."""
+    error = error_from_response(404, {}, envelope(404, "not_found"), route=("GET", "/messages"))
+    assert error.hint is None

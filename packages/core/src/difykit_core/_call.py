@@ -43,6 +43,7 @@ class _Operation:
                 response.content,
                 key_family=self.key_family,
                 api_key=api_key,
+                route=(self.request.method, self.request.path),
             )
 
 
@@ -54,15 +55,18 @@ class Call(_Operation, Generic[T]):
     next_page: Callable[[T], Call[T] | None] | None = None
     """For lists: the call that fetches the page after a given page, or ``None`` at the end."""
 
-    def parse(self, response: HttpResponse, *, api_key: str | None = None) -> T:
+    def parse(
+        self, response: HttpResponse, *, api_key: str | None = None, base_url: str = ""
+    ) -> T:
         """Turn Dify's answer into the result, raising the mapped error for an error answer."""
         self.raise_for_status(response, api_key=api_key)
         try:
             return self.parser(response)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise ResponseValidationError(
-                f"{self.operation}: Dify's answer (HTTP {response.status_code}) does not match "
-                f"the expected shape: {exc}"
+                f"{self.operation}: the answer of {self.request.method} "
+                f"{base_url}{self.request.path} (HTTP {response.status_code}) does not match "
+                f"the expected shape; is base_url a Dify Service API? {exc}"
             ) from exc
 
     def with_uploads(self, uploaded: Sequence[UploadedFile]) -> Call[T]:

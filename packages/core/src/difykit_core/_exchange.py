@@ -266,7 +266,8 @@ class Exchange(_Life, Generic[T]):
         self.attempts += 1
         self.status_code = response.status_code
         try:
-            result = self.call.parse(response, api_key=self._config.api_key)
+            config = self._config
+            result = self.call.parse(response, api_key=config.api_key, base_url=config.base_url)
         except APIStatusError as error:
             return self._retry_or_raise(error, replayable=self.call.replayable, response=response)
         except DifyError as error:  # the answer does not match the expected shape

@@ -221,6 +221,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    405: BadRequestError,
     409: ConflictError,
     412: ConflictError,
     413: BadRequestError,
@@ -263,6 +264,18 @@ def _key_hint(key_family: KeyFamily | None, api_key: str | None) -> str | None:
     return f"this route needs {needed}; check that the key exists and is enabled"
 
 
+def _route_hint(status_code: int, method: str, path: str) -> str:
+    if status_code == 405:
+        return (
+            f"this Dify server does not serve {method} {path}; it may be older than the route"
+        )
+    return (
+        f"this server has no route {method} {path}: check that base_url ends in /v1; if it does, "
+        "the Dify server is older than the route (Human Input and workflow events need a Dify "
+        "newer than 1.13)"
+    )
+
+
 def error_from_response(
     status_code: int,
     headers: Mapping[str, str],
@@ -270,6 +283,7 @@ def error_from_response(
     *,
     key_family: KeyFamily | None = None,
     api_key: str | None = None,
+    route: tuple[str, str] | None = None,
 ) -> APIStatusError:
     """Map an error answer from Dify to its exception.
 
@@ -280,6 +294,8 @@ def error_from_response(
             ``{"error": …}`` body of chunk creation, or anything else (an HTML 404).
         key_family: Which key the route needs; a 401 then says so.
         api_key: The key that was used, to tell a wrong-family key from an unknown one.
+        route: The request's method and path, so a 405 or an HTML 404 can say which route the
+            server does not serve.
     """
     code, message = _envelope(content)
     if message is None:
@@ -295,6 +311,8 @@ def error_from_response(
     else:
         cls = _BY_STATUS.get(status_code, APIStatusError)
     hint = _key_hint(key_family, api_key) if status_code == 401 else None
+    if route is not None and (status_code == 405 or (status_code == 404 and code is None)):
+        hint = _route_hint(status_code, *route)
     return cls(
         message,
         status_code=status_code,

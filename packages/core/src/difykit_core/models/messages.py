@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import model_validator
+from typing_extensions import Self
+
 from difykit_core._json import JsonValue
 
 from ._base import DifyModel
@@ -22,6 +25,14 @@ class CompletionMessage(DifyModel):
     metadata: MessageMetadata = MessageMetadata()
     created_at: int | None = None
     files: list[JsonValue] | None = None
+
+    @model_validator(mode="after")
+    def _has_an_id(self) -> Self:
+        """What defines a message is its id: a body with none is not Dify's answer."""
+        ids = (self.id, self.message_id, self.task_id, getattr(self, "workflow_run_id", None))
+        if all(value is None for value in ids):
+            raise ValueError("the answer has no message id (id, message_id or task_id)")
+        return self
 
 
 class ChatMessage(CompletionMessage):
