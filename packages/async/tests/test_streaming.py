@@ -14,6 +14,7 @@ from difykit_async import (
     CallInfo,
     DifyStreamError,
     Observer,
+    ResponseValidationError,
     StreamInterruptedError,
 )
 from difykit_core.models.events import MessageEvent, WorkflowFinishedEvent
@@ -281,3 +282,23 @@ async def test_a_stream_closed_before_it_is_read_sends_nothing() -> None:
         async for _ in stream:
             pass
     assert streams == []
+
+
+@pytest.mark.anyio
+async def test_a_stream_answered_with_an_html_page_says_what_came_back() -> None:
+    """A wrong base URL answering 200 HTML: the error quotes status, type and first bytes."""
+    page = b"<!doctype html><title>Welcome to nginx!</title>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/html"}, content=page)
+
+    dify = AsyncDify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+    with pytest.raises(ResponseValidationError) as caught:
+        await dify.chat.stream(query="Hi", user="u").collect()
+    message = str(caught.value)
+    assert "answered HTTP 200 text/html instead of an event stream" in message
+    assert "Welcome to nginx" in message

@@ -47,6 +47,7 @@ DATA = Path(__file__).parent / "data"
 INFO = {"name": "Echo", "description": "", "tags": [], "mode": "chat", "author_name": "x"}
 CONNECT = TransportFailure(sent=False, timeout=False, kind="ConnectError", message="refused")
 READ = TransportFailure(sent=True, timeout=False, kind="ReadError", message="reset by peer")
+OPEN = HttpResponse(200, {"content-type": "text/event-stream; charset=utf-8"}, b"")
 READ_TIMEOUT = TransportFailure(sent=True, timeout=True, kind="ReadTimeout", message="timed out")
 
 
@@ -342,11 +343,11 @@ def test_a_call_without_uploads_is_unchanged_by_uploaded() -> None:
 # --- streams ------------------------------------------------------------------------------------
 
 
-def chat_stream(observers: Sequence[Observer] = (), **kwargs: Any) -> StreamExchange[Any, Any]:
+def chat_stream(observers: Sequence[Observer] = ()) -> StreamExchange[Any, Any]:
     """An opened chat stream exchange."""
     exchange = StreamExchange(chat.stream_message(query="Hi", user="u"), config(*observers))
     exchange.start()
-    assert exchange.receive(answer(200, **kwargs)) == Result(None)
+    assert exchange.receive(OPEN) == Result(None)
     return exchange
 
 
@@ -376,7 +377,7 @@ def test_a_recorded_workflow_stream_collects_into_its_run() -> None:
     recorder = Recorder()
     exchange = StreamExchange(workflows.stream_workflow(inputs={}, user="u"), config(recorder))
     exchange.start()
-    exchange.receive(answer(200))
+    exchange.receive(OPEN)
     for index in range(0, len(raw), 97):
         exchange.feed(raw[index : index + 97])
     assert exchange.finish() is None
@@ -484,7 +485,7 @@ def test_a_workflow_cancelled_before_its_end_has_no_partial_result() -> None:
     recorder = Recorder()
     exchange = StreamExchange(workflows.stream_workflow(inputs={}, user="u"), config(recorder))
     exchange.start()
-    exchange.receive(answer(200))
+    exchange.receive(OPEN)
     exchange.feed(sse({"event": "workflow_started", "task_id": "t", "workflow_run_id": "r"}))
     exchange.cancel("CancelledError")
     [(_, reason, end)] = recorder.ends()
@@ -574,3 +575,29 @@ def test_an_error_given_up_on_keeps_the_retry_after_it_carried() -> None:
     assert isinstance(decision, Raise)
     assert getattr(decision.error, "retry_after", None) == 5.0
     assert "did not wait" not in str(decision.error)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [("text/html", b"<!doctype html><h1>Welcome to nginx</h1>"), ("application/json", b"{}")],
+)
+def test_a_stream_answered_with_a_page_says_what_came_back(kind: str, body: bytes) -> None:
+    """A 200 that is not an event stream needs its body and is an error quoting it."""
+    recorder = Recorder()
+    exchange = StreamExchange(chat.stream_message(query="Hi", user="u"), config(recorder))
+    exchange.start()
+    assert exchange.needs_body(200, {"content-type": kind})
+    assert not exchange.needs_body(200, OPEN.headers)
+    assert not exchange.needs_body(200, {})  # no content type: read as a stream
+    decision = exchange.receive(HttpResponse(200, {"content-type": kind}, body))
+    assert isinstance(decision, Raise)
+    assert isinstance(decision.error, ResponseValidationError)
+    message = str(decision.error)
+    assert f"answered HTTP 200 {kind} instead of an event stream" in message
+    assert "http://dify.test/v1/chat-messages" in message and repr(body[:20])[2:-1] in message
+    assert [c[0] for c in recorder.ends()] == ["error"]
+
+
+def test_a_blocking_call_always_reads_the_body() -> None:
+    """The blocking exchange wants every body (it parses or maps it)."""
+    assert Exchange(app.get_info(), config()).needs_body(200, {})

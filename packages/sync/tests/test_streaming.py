@@ -15,6 +15,7 @@ from difykit import (
     Dify,
     DifyStreamError,
     Observer,
+    ResponseValidationError,
     StreamInterruptedError,
 )
 from difykit_core.models.events import MessageEvent, WorkflowFinishedEvent
@@ -267,3 +268,22 @@ def test_a_stream_closed_before_it_is_read_sends_nothing() -> None:
         for _ in stream:
             pass
     assert streams == []
+
+
+def test_a_stream_answered_with_an_html_page_says_what_came_back() -> None:
+    """A wrong base URL answering 200 HTML: the error quotes status, type and first bytes."""
+    page = b"<!doctype html><title>Welcome to nginx!</title>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/html"}, content=page)
+
+    dify = Dify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    with pytest.raises(ResponseValidationError) as caught:
+        dify.chat.stream(query="Hi", user="u").collect()
+    message = str(caught.value)
+    assert "answered HTTP 200 text/html instead of an event stream" in message
+    assert "Welcome to nginx" in message

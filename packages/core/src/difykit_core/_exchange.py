@@ -26,7 +26,7 @@ the transport feeds it byte chunks and gets typed events back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -39,6 +39,7 @@ from .errors import (
     APITimeoutError,
     DifyError,
     RateLimitError,
+    ResponseValidationError,
     StreamInterruptedError,
 )
 
@@ -218,6 +219,12 @@ class _Life:
             self.cancel(type(exc).__name__)
 
 
+def _is_event_stream(headers: Mapping[str, str]) -> bool:
+    """An event stream, or a body without a content type (read as one, leniently)."""
+    kind = headers.get("content-type")
+    return kind is None or kind.lstrip().lower().startswith("text/event-stream")
+
+
 def _transport_error(failure: TransportFailure, base_url: str, path: str) -> DifyError:
     where = f"{failure.kind}, {base_url}{path}"
     if failure.timeout:
@@ -260,6 +267,10 @@ class Exchange(_Life, Generic[T]):
         """The call starts: observers get ``on_start`` (call before uploading or sending)."""
         call = self.call
         self._start(call.operation, call.request, call.user, False)
+
+    def needs_body(self, status_code: int, headers: Mapping[str, str]) -> bool:
+        """Whether :meth:`receive` needs the whole body: always, for a blocking call."""
+        return True
 
     def receive(self, response: HttpResponse) -> Result[T] | Raise | RetryAfter:
         """Dify answered: the result, the mapped error, or a retry the rules allow."""
@@ -345,12 +356,22 @@ class StreamExchange(_Life, Generic[E, R]):
         call = self.call
         self._start(call.operation, call.request, call.user, True)
 
+    def needs_body(self, status_code: int, headers: Mapping[str, str]) -> bool:
+        """Whether to read the whole body before :meth:`receive`: for an error answer, or a 2xx
+        that is not an event stream (an HTML page, a JSON body), so the error can quote it."""
+        return not 200 <= status_code < 300 or not _is_event_stream(headers)
+
     def receive(self, response: HttpResponse) -> Result[None] | Raise | RetryAfter:
-        """Dify answered (give an error answer's whole body): a :class:`Result` opens the stream."""
+        """Dify answered (with the body :meth:`needs_body` asked for): a :class:`Result` opens
+        the stream."""
         self.attempts += 1
         status = self.status_code = response.status_code
         if 200 <= status < 300:
-            return _OPEN
+            if _is_event_stream(response.headers):
+                return _OPEN
+            error = self._not_a_stream(response)
+            self._fail(error)
+            return Raise(error)
         try:
             self.call.raise_for_status(response, api_key=self._config.api_key)
         except APIStatusError as error:
@@ -423,6 +444,15 @@ class StreamExchange(_Life, Generic[E, R]):
             result,
             self._first,
             self._count,
+        )
+
+    def _not_a_stream(self, response: HttpResponse) -> DifyError:
+        request = self.call.request
+        kind = response.headers.get("content-type", "no content type")
+        return ResponseValidationError(
+            f"{self.call.operation}: {request.method} {self._config.base_url}{request.path} "
+            f"answered HTTP {response.status_code} {kind} instead of an event stream (is base_url "
+            f"a Dify Service API?): {response.content[:200]!r}"
         )
 
     def _partial(self) -> object:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -62,6 +62,7 @@ class _Attempt(Protocol[T]):
 
     @property
     def request(self) -> HttpRequest: ...
+    def needs_body(self, status_code: int, headers: Mapping[str, str]) -> bool: ...
     def receive(self, response: HttpResponse) -> Result[T] | Raise | RetryAfter: ...
     def fail(self, failure: TransportFailure) -> Raise | RetryAfter: ...
 
@@ -118,13 +119,13 @@ class Transport:
             else:
                 if not stream:
                     content = response.content
-                elif 200 <= response.status_code < 300:
-                    content = b""
-                else:  # an error answer to a stream: its body says why
-                    try:
+                elif exchange.needs_body(response.status_code, response.headers):
+                    try:  # an error answer (or not a stream at all): its body says why
                         content = response.read()
                     finally:
                         close_response(response)
+                else:
+                    content = b""
                 answer = exchange.receive(
                     HttpResponse(response.status_code, response.headers, content)
                 )
