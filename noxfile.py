@@ -17,7 +17,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nox
@@ -178,6 +180,7 @@ def build(session: nox.Session) -> None:
             session.run(
                 "uv", "build", "--package", dist_name, "--no-sources", "--out-dir", str(dist), "-q"
             )
+        _check_licenses(session, dist)
         for package, dist_name in PACKAGES.items():
             venv = Path(tmp) / f"venv-{package}"
             python = venv / "bin" / "python"
@@ -198,6 +201,30 @@ def build(session: nox.Session) -> None:
             session.run(
                 str(python), "-c", f"import {IMPORTS[package]} as m; print(m.__name__, 'imports')"
             )
+
+
+LICENSED = ["core", "sync", "async", "testing"]
+"""Packages whose wheel and sdist must carry the repository's LICENSE (a copy in the package dir,
+since an sdist holds only its own directory)."""
+
+
+def _check_licenses(session: nox.Session, dist: Path) -> None:
+    """Each package's LICENSE is the root one, and its wheel and sdist both contain it."""
+    license_text = (ROOT / "LICENSE").read_bytes()
+    for package in LICENSED:
+        name = PACKAGES[package].replace("-", "_")
+        if (ROOT / "packages" / package / "LICENSE").read_bytes() != license_text:
+            session.error(f"packages/{package}/LICENSE differs from LICENSE: copy it again")
+        with zipfile.ZipFile(next(dist.glob(f"{name}-*.whl"))) as wheel:
+            found = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+            if not found or wheel.read(found[0]) != license_text:
+                session.error(f"the {PACKAGES[package]} wheel does not carry LICENSE")
+        with tarfile.open(next(dist.glob(f"{name}-*.tar.gz"))) as sdist:
+            member = next((m for m in sdist.getmembers() if m.name.endswith("/LICENSE")), None)
+            extracted = sdist.extractfile(member) if member is not None else None
+            if extracted is None or extracted.read() != license_text:
+                session.error(f"the {PACKAGES[package]} sdist does not carry LICENSE")
+    session.log(f"LICENSE is in the wheel and sdist of {', '.join(LICENSED)}")
 
 
 @nox.session(python=DEFAULT, default=False)

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 from typing import Any as _Any
 
 if TYPE_CHECKING:
+    __version__: str
+    """The installed version of difykit-core (read from its metadata on first use)."""
+
     from ._call import Call, StreamCall
     from ._context import call_context, current_call_context
     from ._http import FilePart, HttpRequest, HttpResponse
@@ -114,6 +117,11 @@ _WHERE: dict[str, str] = {
 
 
 def __getattr__(name: str) -> _Any:
+    if name == "__version__":  # importlib.metadata is slow to import: only when asked
+        from importlib.metadata import version
+
+        globals()[name] = value = version("difykit-core")
+        return value
     module = _WHERE.get(name) or (_ERRORS if name in __all__ else None)
     if module is None:
         raise AttributeError(f"module 'difykit_core' has no attribute {name!r}")

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from typing import Any as _Any
 
 if TYPE_CHECKING:
+    __version__: str
+    """The installed version of difykit (read from its metadata on first use)."""
+
     from difykit_core import (
         APIConnectionError,
         APIStatusError,
@@ -110,6 +113,11 @@ _WHERE: dict[str, str] = {
 
 
 def __getattr__(name: str) -> _Any:
+    if name == "__version__":  # importlib.metadata is slow to import: only when asked
+        from importlib.metadata import version
+
+        globals()[name] = value = version("difykit")
+        return value
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

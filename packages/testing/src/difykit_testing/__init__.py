@@ -7,9 +7,14 @@ plugin gives a ``dify_emulator`` fixture; ``difykit-emulator`` serves one from t
 
 from __future__ import annotations
 
+from importlib.metadata import version as _version
+
 from ._emulator import DifyEmulator
 from ._faults import Faults
 from ._state import AppState as EmulatedApp
 from ._state import InputVariable, Reply
 
 __all__ = ["DifyEmulator", "EmulatedApp", "Faults", "InputVariable", "Reply"]
+
+__version__ = _version("difykit-testing")
+"""The installed version of difykit-testing."""
