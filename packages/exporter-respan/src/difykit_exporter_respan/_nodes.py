@@ -113,7 +113,13 @@ def build_children(
                 return containers[owner]
         return root_id
 
-    def node_span(kind: str, start: float, data: NodeExecution, finished: float | None) -> None:
+    def node_span(
+        kind: str,
+        start: float,
+        data: NodeExecution,
+        finished: float | None,
+        retries: list[dict[str, object]] | None = None,
+    ) -> None:
         key = data.id or f"{data.node_id}:{data.index}:{data.retry_index or 0}"
         own = span_id(trace_id, f"{kind}:{key}")
         stop = end_elapsed if finished is None else finished
@@ -133,8 +139,10 @@ def build_children(
             "timestamp": iso(stop),
             "latency": data.elapsed_time if data.elapsed_time is not None else stop - start,
             "status": "error" if failed else "success",
-            "metadata": _node_metadata(data, kind, status),
+            "metadata": _node_metadata(data, kind, status, retries or []),
         }
+        if retries:
+            span["properties"] = {"retries": retries}
         if failed:
             span["error_message"] = data.error or (
                 "the call ended before this node finished" if finished is None else status
@@ -172,16 +180,8 @@ def build_children(
             data = event.data
             opened = open_nodes.pop(data.id or f"{data.node_id}:{data.index}", None)
             start = opened.started if opened is not None else elapsed
-            if opened is not None and opened.retries:
-                data = data.model_copy(
-                    update={
-                        "execution_metadata": {
-                            **(data.execution_metadata or {}),
-                            "retries": opened.retries,
-                        }
-                    }  # type: ignore[dict-item]
-                )
-            node_span("node", start, data, elapsed)
+            retries = opened.retries if opened is not None else []
+            node_span("node", start, data, elapsed, retries)
         elif isinstance(event, (IterationStartedEvent, LoopStartedEvent)):
             data = event.data
             kind = "loop" if isinstance(event, LoopStartedEvent) else "iteration"
@@ -212,8 +212,10 @@ def build_children(
     return spans, summary
 
 
-def _node_metadata(data: NodeExecution, kind: str, status: str) -> dict[str, str]:
-    meta = {
+def _node_metadata(
+    data: NodeExecution, kind: str, status: str, retries: list[dict[str, object]]
+) -> dict[str, str]:
+    meta: dict[str, object] = {
         "dify.node_id": data.node_id,
         "dify.node_type": data.node_type,
         "dify.node_execution_id": data.id,
@@ -225,13 +227,10 @@ def _node_metadata(data: NodeExecution, kind: str, status: str) -> dict[str, str
     for name in ("loop_index", "iteration_index", "parallel_id"):
         value = execution.get(name)
         if value is not None:
-            meta[f"dify.{name}"] = value  # type: ignore[assignment]
-    retries = execution.get("retries")
-    if isinstance(retries, list):
-        meta["dify.retries"] = len(retries)  # type: ignore[assignment]
-        meta["dify.retry_errors"] = "; ".join(
-            str(r.get("error")) for r in retries if isinstance(r, Mapping)
-        )  # type: ignore[assignment]
+            meta[f"dify.{name}"] = value
+    if retries:  # a retried node: its retries are events of its span
+        meta["dify.retries"] = len(retries)
+        meta["dify.retry_errors"] = "; ".join(str(r.get("error")) for r in retries)
     return {k: str(v) for k, v in meta.items() if v is not None}
 
 

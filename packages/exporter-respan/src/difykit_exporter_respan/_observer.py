@@ -9,6 +9,7 @@ pipeline. Everything else (mapping, redaction, JSON, HTTP) happens in the worker
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -74,6 +75,13 @@ class RespanObserver(Observer):
         max_batch_bytes: Encoded bytes per request.
         flush_interval: Seconds between sends when batches are not full.
         max_attempts: Attempts per batch (network errors, 408, 429, 5xx are retried).
+        backoff_base: Upper bound of the first retry's delay (full jitter, doubling).
+        backoff_cap: Longest delay between attempts, ``Retry-After`` included.
+        batch_deadline: Seconds after which a batch's retries stop.
+        breaker_threshold: Failed batches in a row that pause sending.
+        breaker_cooldown: Seconds sending stays paused (batches meanwhile are dropped, counted).
+        request_timeout: Seconds per ingest request.
+        exit_timeout: Seconds the exit hook waits to send what is queued.
         exporter: Where spans go instead of Respan's ingest API (e.g.
             :class:`~difykit_exporter_respan.testing.InMemoryExporter`).
     """
@@ -93,6 +101,13 @@ class RespanObserver(Observer):
         max_batch_bytes: int = 4_000_000,
         flush_interval: float = 2.0,
         max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        batch_deadline: float = 60.0,
+        breaker_threshold: int = 3,
+        breaker_cooldown: float = 30.0,
+        request_timeout: float = 10.0,
+        exit_timeout: float = 5.0,
         exporter: SpanExporter | None = None,
     ) -> None:
         self.settings = ExporterSettings.resolve(
@@ -109,6 +124,16 @@ class RespanObserver(Observer):
             flush_interval=flush_interval,
             max_attempts=max_attempts,
             custom_exporter=exporter is not None,
+        )
+        self.settings = replace(
+            self.settings,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            batch_deadline=batch_deadline,
+            breaker_threshold=breaker_threshold,
+            breaker_cooldown=breaker_cooldown,
+            request_timeout=request_timeout,
+            exit_timeout=exit_timeout,
         )
         self.event_kinds: frozenset[str] = EVENT_KINDS
         """The stream events this observer receives (read once by each client)."""

@@ -52,7 +52,7 @@ def backoff_delay(
     """
     if retry_after is not None:
         return min(cap, retry_after)
-    return jitter * min(cap, base * (2**attempt))
+    return jitter * min(cap, base * 2.0**attempt)
 
 
 def keep_trace(trace_id: str, rate: float) -> bool:
