@@ -9,8 +9,8 @@ pipeline. Everything else (mapping, redaction, JSON, HTTP) happens in the worker
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from difykit_core.transport import CallEnd, CallInfo, Observer
