@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
@@ -10,6 +11,7 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -42,7 +44,10 @@ class _FaultMiddleware:
             await anyio.sleep(delay)
         failure = self._faults.take_failure()
         if failure is None:
-            await self._app(scope, receive, send)
+            # A client that gave up (a timeout during injected latency, say) before its body
+            # was read has nobody left to answer: a server drops the request quietly.
+            with contextlib.suppress(ClientDisconnect):
+                await self._app(scope, receive, send)
             return
         response = error_response(failure.status, failure.code, failure.message)
         if failure.retry_after is not None:

@@ -91,7 +91,7 @@ async def json_body(request: Request, model: type[M]) -> M:
     raw = await request.body()
     try:
         data: Any = json.loads(raw) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
         data = None
     if data is None:
         raise DifyHTTPError(

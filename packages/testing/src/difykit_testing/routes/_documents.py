@@ -252,6 +252,8 @@ def _settings(form: FormData) -> dict[str, Any]:
         data = json.loads(raw if isinstance(raw, str) else "")
     except ValueError as exc:
         raise _invalid(str(exc)) from None
+    except RecursionError:
+        raise _invalid("data is nested too deeply") from None
     if not isinstance(data, dict):
         raise _invalid("data must be a JSON object")
     return data
