@@ -1,0 +1,239 @@
+"""``create_app(settings)``: the Starlette application (routes, auth, errors, lifespan).
+
+The lifespan owns one ``httpx.AsyncClient`` for every app, the app registry and the
+conversation store. Every error, validation included, is OpenAI's error JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import httpx
+from pydantic import ValidationError
+from sse_starlette import EventSourceResponse
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._completion import Completion, Services
+from ._openai import ChatCompletionRequest
+from ._registry import App, AppRegistry
+from ._settings import ProxySettings
+from ._store import ConversationStore, MemoryStore, SQLiteStore
+from ._translate import ProxyError, check_parameters, error_body
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("difykit_proxy")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _authenticate(request: Request) -> str:
+    """The tenant (a digest of the proxy key); every configured key is compared in constant time."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    matched = False
+    for key in _services(request).settings.proxy_keys:
+        matched |= hmac.compare_digest(token.encode(), key.encode())
+    if not token or not matched:
+        raise ProxyError(
+            401,
+            "Invalid or missing proxy key (send Authorization: Bearer <key>).",
+            code="invalid_api_key",
+        )
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _json_body(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    too_large = ProxyError(
+        413, f"The request body is larger than {limit} bytes.", code="request_too_large"
+    )
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ProxyError(400, "The request body is not valid JSON.", code="invalid_json") from None
+
+
+def _validation_error(exc: ValidationError) -> ProxyError:
+    first = exc.errors()[0]
+    param = ".".join(str(p) for p in first["loc"]) or None
+    return ProxyError(400, f"{param}: {first['msg']}", code="invalid_request", param=param)
+
+
+async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            scope.cancel()
+            return
+
+
+async def chat_completions(request: Request) -> Response:
+    """``POST /v1/chat/completions`` (stream and not)."""
+    tenant = _authenticate(request)
+    services = _services(request)
+    settings = services.settings
+    raw = await _json_body(request, settings.max_body_bytes)
+    try:
+        body = ChatCompletionRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    ignored = check_parameters(
+        body, strict=settings.parameters == "strict", emulate_tools=settings.tools == "emulate"
+    )
+    if ignored:
+        log.debug("model %s: ignored parameters %s", body.model, ignored)
+    completion = Completion(
+        services,
+        body,
+        tenant=tenant,
+        conversation_header=request.headers.get("x-dify-conversation-id"),
+    )
+    await completion.open()
+    headers = completion.headers(ignored)
+    if body.stream:
+        return EventSourceResponse(
+            completion.chunks(),
+            ping=int(max(1, settings.ping_interval)),
+            headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    result: dict[str, Any] | None = None
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(_watch_disconnect, request, group.cancel_scope)
+            result = await completion.collect()
+            group.cancel_scope.cancel()
+    finally:
+        if result is None:
+            await completion.aclose()
+    if result is None:  # the client left
+        return Response(status_code=499)
+    return JSONResponse(result, headers=headers)
+
+
+def _model(app: App) -> dict[str, Any]:
+    return {
+        "id": app.name,
+        "object": "model",
+        "created": app.created,
+        "owned_by": f"dify:{app.mode}",
+    }
+
+
+async def list_models(request: Request) -> Response:
+    """``GET /v1/models``: every reachable app."""
+    _authenticate(request)
+    apps = await _services(request).registry.list()
+    return JSONResponse({"object": "list", "data": [_model(a) for a in apps]})
+
+
+async def get_model(request: Request) -> Response:
+    """``GET /v1/models/{id}``."""
+    _authenticate(request)
+    app = await _services(request).registry.resolve(str(request.path_params["model"]))
+    return JSONResponse(_model(app))
+
+
+async def health(request: Request) -> Response:
+    """``GET /health``: no upstream call, no key."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _proxy_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProxyError)
+    if exc.status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc.message)
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    error = ProxyError(
+        exc.status_code, f"{request.method} {request.url.path}: {exc.detail}", code=code
+    )
+    return JSONResponse(error_body(error), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    error = ProxyError(500, "The proxy failed unexpectedly.", code="proxy_error")
+    return JSONResponse(error_body(error), status_code=500, headers={"x-should-retry": "false"})
+
+
+def _store(settings: ProxySettings) -> ConversationStore:
+    if settings.store == "sqlite":
+        return SQLiteStore(settings.store_path, ttl=settings.store_ttl)
+    return MemoryStore(ttl=settings.store_ttl, max_entries=settings.store_max_entries)
+
+
+def create_app(
+    settings: ProxySettings,
+    *,
+    store: ConversationStore | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The proxy as an ASGI application.
+
+    Args:
+        settings: Keys, apps, upstream and policies (see :class:`ProxySettings`).
+        store: A conversation store (default: from ``settings.store``).
+        transport: An httpx transport to Dify (tests: an emulator's ``async_transport()``).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        limits = httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=min(settings.max_connections, 256),
+        )
+        async with httpx.AsyncClient(limits=limits, transport=transport) as http:
+            services = Services(
+                settings=settings,
+                registry=AppRegistry(settings, http),
+                store=store or _store(settings),
+            )
+            app.state.services = services
+            try:
+                yield
+            finally:
+                await services.drain(settings.stop_timeout)
+                await services.store.aclose()
+
+    routes = [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", get_model, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            ProxyError: _proxy_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )
