@@ -22,11 +22,11 @@ _SECRET_FRAGMENTS = (
     "accesskey",
     "signature",
 )
-_COUNT_SUFFIXES = ("tokens", "tokencount", "tokenusage")
+_COUNT_SUFFIXES = ("tokens", "tokencount", "tokenusage", "timetofirsttoken")
 
 
 def is_secret_key(key: str) -> bool:
-    """Whether a mapping key names a credential (token counts such as ``total_tokens`` do not)."""
+    """Whether a mapping key names a credential (``total_tokens``, ``time_to_first_token`` do not)."""
     name = key.lower().replace("_", "").replace("-", "")
     if name.endswith(_COUNT_SUFFIXES):
         return False

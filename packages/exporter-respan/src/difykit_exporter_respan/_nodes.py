@@ -65,6 +65,7 @@ class GraphSummary:
     llm_cost: float | None = None
     """Sum of the USD prices of LLM nodes (``None`` when none was priced in USD)."""
     first_llm_start: float | None = None
+    first_llm_end: float | None = None
     llm_server_ttft: float | None = None
     nodes: int = 0
     thoughts: int = 0
@@ -151,7 +152,7 @@ def build_children(
         if failed and summary.failed_node is None:
             summary.failed_node = data.title or data.node_id
         if kind == "node" and data.node_type in _CHAT_NODES:
-            _llm_fields(span, data, summary, start)
+            _llm_fields(span, data, summary, start, stop)
         inputs = data.inputs
         if kind == "node" and data.node_type == "llm" and data.process_data:
             inputs = data.process_data.get("prompts") or inputs  # type: ignore[assignment]
@@ -235,7 +236,7 @@ def _node_metadata(
 
 
 def _llm_fields(
-    span: dict[str, object], data: NodeExecution, summary: GraphSummary, start: float
+    span: dict[str, object], data: NodeExecution, summary: GraphSummary, start: float, stop: float
 ) -> None:
     process = data.process_data or {}
     model, provider = process.get("model_name"), process.get("model_provider")
@@ -265,7 +266,7 @@ def _llm_fields(
         span["cost"] = cost
         summary.llm_cost = (summary.llm_cost or 0.0) + cost
     if summary.first_llm_start is None:
-        summary.first_llm_start = start
+        summary.first_llm_start, summary.first_llm_end = start, stop
         ttft = usage.get("time_to_first_token")
         if isinstance(ttft, (int, float)) and not isinstance(ttft, bool):
             summary.llm_server_ttft = float(ttft)

@@ -323,8 +323,11 @@ def _timing(
     ttft: float | None = None
     if graph.first_llm_start is not None:
         # A graph's first events are node events: the first token is its first LLM node's.
+        # Dify's own TTFT counts from the node's start; no token comes after the node ends.
         if graph.llm_server_ttft is not None:
             ttft = graph.first_llm_start + graph.llm_server_ttft
+            if graph.first_llm_end is not None:
+                ttft = min(ttft, graph.first_llm_end)
     elif end.time_to_first_event is not None and not graph.nodes:
         ttft = end.time_to_first_event
     if end.time_to_first_event is not None:
