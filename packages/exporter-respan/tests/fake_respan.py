@@ -87,7 +87,7 @@ def _handler(state: FakeRespan) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802  # http.server's naming
+        def do_POST(self) -> None:  # http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             answer = state._take(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
@@ -100,7 +100,7 @@ def _handler(state: FakeRespan) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002  # the base's name
+        def log_message(self, format: str, *args: object) -> None:  # the base's name
             return
 
     return Handler

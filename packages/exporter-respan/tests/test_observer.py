@@ -7,7 +7,7 @@ The async twin is ``test_observer_async.py``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
@@ -21,7 +21,7 @@ from scenarios import AGENT_THOUGHTS, LOOP_CHATFLOW, MID_STREAM_ERROR, workflow_
 
 
 @pytest.fixture
-def make(dify_url: str, observer: RespanObserver) -> Iterator[object]:
+def make(dify_url: str, observer: RespanObserver) -> Iterator[Callable[[str], Dify]]:
     clients: list[Dify] = []
 
     def build(api_key: str) -> Dify:
@@ -51,11 +51,14 @@ def _meta(span: dict[str, object]) -> dict[str, str]:
 
 
 def test_blocking_chat_is_one_log_with_usage_cost_ids_and_headers(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """A blocking chat call becomes one root log: input, output, usage, cost, ids, timing."""
     app = emulator.add_app(mode="chat")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     msg = dify.chat.send(query="Hello there", user="user-1")
     [root] = _sent(observer, respan)
     usage = msg.metadata.usage
@@ -110,11 +113,14 @@ def test_blocking_chat_is_one_log_with_usage_cost_ids_and_headers(
 
 
 def test_streaming_chat_is_one_log_with_time_to_first_token(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
-    """A stream of many ``message`` events is one log (not one per event), with TTFT and tokens/s."""
+    """A stream of many ``message`` events is one log (not one per event), with TTFT, tokens/s."""
     app = emulator.add_app(mode="chat", reply="one two three four five six seven eight")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     with dify.chat.stream(query="count", user="user-2") as stream:
         events = list(stream)
     message = stream.collect()
@@ -140,13 +146,16 @@ def test_streaming_chat_is_one_log_with_time_to_first_token(
 
 
 def test_streaming_chatflow_nodes_become_a_span_tree_with_loop_nesting(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """Chatflow node events become child spans; nodes inside a loop hang under the loop span."""
     app = emulator.add_app(mode="advanced-chat", reply=LOOP_CHATFLOW)
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     stream = dify.chat.stream(query="count", user="user-3")
-    node_ids = {}
+    node_ids: dict[str | None, list[str | None]] = {}
     for event in stream:
         if event.event == "node_finished":
             node_ids.setdefault(event.data.node_id, []).append(event.data.id)  # type: ignore[union-attr]
@@ -210,14 +219,14 @@ def test_streaming_chatflow_nodes_become_a_span_tree_with_loop_nesting(
 @pytest.mark.parametrize("streaming", [False, True])
 def test_succeeded_workflow_run_logs_inputs_outputs_and_tokens(
     emulator: DifyEmulator,
-    make: object,
+    make: Callable[[str], Dify],
     observer: RespanObserver,
     respan: FakeRespan,
     streaming: bool,
 ) -> None:
     """A workflow run is a ``workflow`` log with its inputs, outputs, tokens and run ids."""
     app = workflow_app(emulator)
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     if streaming:
         run = dify.workflows.stream(inputs={"topic": "tea"}, user="user-4").collect()
     else:
@@ -248,7 +257,7 @@ def test_succeeded_workflow_run_logs_inputs_outputs_and_tokens(
 @pytest.mark.parametrize("streaming", [False, True])
 def test_failed_or_stopped_workflow_run_is_an_error_log(
     emulator: DifyEmulator,
-    make: object,
+    make: Callable[[str], Dify],
     observer: RespanObserver,
     respan: FakeRespan,
     status: str,
@@ -256,7 +265,7 @@ def test_failed_or_stopped_workflow_run_is_an_error_log(
 ) -> None:
     """A failed or stopped run (HTTP 200) is logged as an error with the run's error."""
     app = workflow_app(emulator, status)
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     if streaming:
         run = dify.workflows.stream(inputs={"topic": "tea"}, user="user-5").collect()
     else:
@@ -277,11 +286,14 @@ def test_failed_or_stopped_workflow_run_is_an_error_log(
 
 
 def test_agent_thoughts_become_tool_spans(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """Each agent thought (updated in place by Dify) becomes one tool span under the root."""
     app = emulator.add_app(mode="agent-chat", reply=AGENT_THOUGHTS)
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     message = dify.chat.stream(query="what is dify?", user="user-6").collect()
     root, tool = _sent(observer, respan)
     assert root["output"] == {"role": "assistant", "content": "Dify is a platform."}
@@ -322,11 +334,14 @@ def test_knowledge_operations_are_logged_as_tasks(
 
 
 def test_http_error_is_an_error_log_with_dify_code(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """An error answer is logged with its status, Dify's ``code`` and message."""
     app = emulator.add_app(mode="chat")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     emulator.faults.fail_next(status=400, code="invalid_param", message="query is too long")
     with pytest.raises(BadRequestError):
         dify.chat.send(query="Hello", user="user-7")
@@ -343,11 +358,14 @@ def test_http_error_is_an_error_log_with_dify_code(
 
 
 def test_error_event_mid_stream_is_an_error_log_with_the_partial_answer(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """An ``error`` event ends the stream as an error log carrying its code and partial output."""
     app = emulator.add_app(mode="chat", reply=MID_STREAM_ERROR)
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     with pytest.raises(DifyStreamError), dify.chat.stream(query="Hi", user="user-8") as stream:
         for _ in stream:
             pass
@@ -361,11 +379,14 @@ def test_error_event_mid_stream_is_an_error_log_with_the_partial_answer(
 
 
 def test_stream_closed_early_is_marked_cancelled(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """Leaving a stream before its end logs it as cancelled (``closed``) with what it had."""
     app = emulator.add_app(mode="chat", reply="first second third")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     with dify.chat.stream(query="Hi", user="user-9") as stream:
         for event in stream:
             first = event
@@ -381,11 +402,14 @@ def test_stream_closed_early_is_marked_cancelled(
 
 
 def test_disable_log_skips_only_that_call(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """``disable_log=True`` sends nothing for the calls of its block; later calls are logged."""
     app = emulator.add_app(mode="chat")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     with respan_context(disable_log=True):
         dify.chat.send(query="secret", user="user-10")
         dify.chat.stream(query="secret", user="user-10").collect()
@@ -396,12 +420,15 @@ def test_disable_log_skips_only_that_call(
 
 
 def test_context_is_captured_when_the_call_is_made_and_kept_in_other_threads(
-    emulator: DifyEmulator, make: object, observer: RespanObserver, respan: FakeRespan
+    emulator: DifyEmulator,
+    make: Callable[[str], Dify],
+    observer: RespanObserver,
+    respan: FakeRespan,
 ) -> None:
     """A stream made in a ``respan_context`` block and read in another thread keeps the block's
     parameters; threads running side by side each keep their own."""
     app = emulator.add_app(mode="chat")
-    dify = make(app.api_key)  # type: ignore[operator]
+    dify = make(app.api_key)
     with respan_context(
         trace_unique_id="trace-outer",
         session_identifier="session-a",

@@ -26,7 +26,7 @@ _COUNT_SUFFIXES = ("tokens", "tokencount", "tokenusage", "timetofirsttoken")
 
 
 def is_secret_key(key: str) -> bool:
-    """Whether a mapping key names a credential (``total_tokens``, ``time_to_first_token`` do not)."""
+    """Whether a mapping key names a credential (token counts and timings do not)."""
     name = key.lower().replace("_", "").replace("-", "")
     if name.endswith(_COUNT_SUFFIXES):
         return False
