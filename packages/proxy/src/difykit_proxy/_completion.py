@@ -102,29 +102,28 @@ def _fill_inputs(app: App, inputs: dict[str, JsonValue], query: str) -> None:
         return
     names = _text_inputs(app)
     target = app.config.input
+    unfilled = [n for n in names if n not in inputs]
+    if target is None and "query" in names:
+        target = "query"
     if target is None and app.mode == "workflow":
-        if len(names) == 1:
-            target = names[0]
-        elif "query" in names:
-            target = "query"
+        if len(unfilled) == 1:
+            target = unfilled[0]
         elif not names and not inputs:
             raise ProxyError(
                 400,
                 f"The Dify workflow {app.name!r} has no text input for the message; "
-                "send its inputs in dify.inputs.",
+                'send its inputs as extra_body={"dify": {"inputs": {...}}}.',
                 code="no_text_input",
                 param="messages",
             )
-        elif names and not any(n in inputs for n in names):
+        elif len(unfilled) > 1:
             raise ProxyError(
                 400,
-                f"The Dify workflow {app.name!r} has several text inputs ({', '.join(names)}); "
-                "set apps.<name>.input on the proxy or send them in dify.inputs.",
+                f"The Dify workflow {app.name!r} has several text inputs ({', '.join(unfilled)}); "
+                "set apps.<name>.input on the proxy, or send the others in dify.inputs.",
                 code="ambiguous_input",
                 param="dify.inputs",
             )
-    elif target is None and "query" in names:
-        target = "query"
     if target is not None:
         inputs.setdefault(target, query)
 

@@ -428,7 +428,6 @@ class StreamTranslator:
     tool_calls: list[ToolCallOut] = field(default_factory=list)
     _thoughts: dict[str, _Thought] = field(default_factory=dict)
     _in_think: bool = False
-    _replaced: bool = False
 
     # --- chunks ----------------------------------------------------------------------------
 
@@ -462,8 +461,12 @@ class StreamTranslator:
         if isinstance(event, MessageFileEvent):
             return self._content(self._file_markdown(event))
         if isinstance(event, MessageReplaceEvent):
-            self.content, self._replaced, self.finish_reason = "", True, "content_filter"
-            return self._content(("\n\n" if not self.tool_parser else "") + event.answer)
+            streamed = bool(self.content)
+            self.content, self.finish_reason = "", "content_filter"
+            chunks = self._content(event.answer)
+            if streamed and chunks:  # what was streamed stays on screen: set the new text apart
+                chunks[0] = self.chunk({"content": "\n\n" + event.answer})
+            return chunks
         if isinstance(event, NodeStartedEvent):
             title = event.data.title or event.data.node_type or "node"
             return self._reasoning(f"▸ {title}\n") if self.show_nodes else []
