@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 from difykit_testing import DifyEmulator
-from difykit_testing._cli import demo_emulator
+from difykit_testing._cli import DEFAULT_PORT, demo_emulator, main
 from emulator_http import BASE_URL, async_client, client, error_of
 
 
@@ -110,6 +110,50 @@ def test_the_cli_demo_has_an_app_of_every_mode() -> None:
     modes = sorted(app.mode for app in emulator.apps_by_key.values())
     assert modes == ["advanced-chat", "agent-chat", "chat", "completion", "workflow"]
     assert emulator.dataset_key.startswith("dataset-")
+
+
+def _keys(emulator: DifyEmulator) -> list[str]:
+    return sorted(emulator.apps_by_key) + sorted(emulator.dataset_keys)
+
+
+def test_a_seed_gives_the_same_keys_on_every_run() -> None:
+    """``demo_emulator(seed)`` derives every key from the seed; without one, keys are new (#9)."""
+    seeded = demo_emulator("demo")
+    assert _keys(seeded) == _keys(demo_emulator("demo")) != _keys(demo_emulator("other"))
+    assert _keys(demo_emulator()) != _keys(demo_emulator())
+    assert seeded.dataset_keys == {seeded.dataset_key}
+    assert all(len(key) == len("app-") + 24 for key in seeded.apps_by_key)
+
+
+def test_the_cli_does_not_default_to_difys_own_port(capsys: pytest.CaptureFixture[str]) -> None:
+    """``difykit-emulator`` listens on its own default port, not 5001 where Dify listens (#9)."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = capsys.readouterr().out
+    assert DEFAULT_PORT != 5001 and f"default {DEFAULT_PORT}" in usage and "--seed" in usage
+
+
+def test_the_cli_with_a_seed_prints_the_seeds_keys() -> None:
+    """``difykit-emulator --seed demo`` serves and prints the keys that seed always gives."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "difykit_testing._cli", "--port", "0", "--seed", "demo"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[-1]
+        printed = sorted(process.stdout.readline().split()[-1] for _ in range(6))
+        assert printed == sorted(_keys(demo_emulator("demo")))
+        expected = demo_emulator("demo")
+        chat_key = next(k for k, app in expected.apps_by_key.items() if app.mode == "chat")
+        info = httpx.get(f"{base_url}/info", headers={"Authorization": f"Bearer {chat_key}"})
+        assert info.json()["name"] == "Demo Chatbot"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_the_cli_serves_and_prints_keys() -> None:

@@ -70,9 +70,10 @@ class DifyEmulator:
             ...  # Dify(api_key=app.api_key, base_url=base_url)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, dataset_key: str | None = None) -> None:
+        """Start empty but for a knowledge key (``dataset_key``, or a new ``dataset-…`` one)."""
         self._state = EmulatorState()
-        self.dataset_key: str = self.add_dataset_key()
+        self.dataset_key: str = self.add_dataset_key(dataset_key)
         """A knowledge key (``dataset-…``) for the emulated workspace."""
         self._loop: _LoopThread | None = None
         self._starlette = Starlette(
