@@ -67,11 +67,19 @@ class Stack:
     dify_url: str
     base_url: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    clients: list[openai.OpenAI] = field(default_factory=list)
 
     def client(self, key: str = KEY, **options: Any) -> openai.OpenAI:
-        """An openai client for the proxy (no retries unless asked)."""
+        """An openai client for the proxy (no retries unless asked; closed at teardown)."""
         options.setdefault("max_retries", 0)
-        return openai.OpenAI(base_url=self.base_url, api_key=key, **options)
+        client = openai.OpenAI(base_url=self.base_url, api_key=key, **options)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        """Close the clients made by :meth:`client`."""
+        for client in self.clients:
+            client.close()
 
     def aclient(self, key: str = KEY, **options: Any) -> openai.AsyncOpenAI:
         """An async openai client for the proxy (no retries unless asked)."""
@@ -118,6 +126,7 @@ def make_stack() -> Iterator[Callable[..., Stack]]:
             dify_url = exits.enter_context(serve_in_thread(recorder))
             stack = Stack(emulator, apps, recorder, dify_url, settings=settings)
             exits.enter_context(stack.proxy())
+            exits.callback(stack.close)
             return stack
 
         yield make

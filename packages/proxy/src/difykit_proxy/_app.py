@@ -120,14 +120,20 @@ async def chat_completions(request: Request) -> Response:
             headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     result: dict[str, Any] | None = None
+    failure: ProxyError | None = None
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(_watch_disconnect, request, group.cancel_scope)
-            result = await completion.collect()
+            try:
+                result = await completion.collect()
+            except ProxyError as exc:
+                failure = exc
             group.cancel_scope.cancel()
     finally:
         if result is None:
             await completion.aclose()
+    if failure is not None:
+        raise failure
     if result is None:  # the client left
         return Response(status_code=499)
     return JSONResponse(result, headers=headers)

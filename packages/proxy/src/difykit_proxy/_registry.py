@@ -92,6 +92,7 @@ class AppRegistry:
                 base_url=self._settings.dify_base_url,
                 timeout=self._settings.timeout,
                 stream_idle_timeout=max(self._settings.timeout, 60.0),
+                max_retries=self._settings.upstream_retries,
                 http_client=self._http,
             )
         return client

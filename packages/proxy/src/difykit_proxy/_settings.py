@@ -121,6 +121,8 @@ class ProxySettings(BaseSettings):
     """Largest request body accepted (images included)."""
     max_connections: int = Field(1024, gt=0, validation_alias=_env("max_connections"))
     """Connections to Dify the shared pool may open."""
+    upstream_retries: int = Field(0, ge=0, le=10, validation_alias=_env("upstream_retries"))
+    """Retries of failed connections and 429s to Dify (the client usually retries too)."""
     stop_timeout: float = Field(5.0, gt=0, validation_alias=_env("stop_timeout"))
     """Seconds the stop call after a client disconnect may take."""
     ping_interval: float = Field(15.0, gt=0, validation_alias=_env("ping_interval"))
