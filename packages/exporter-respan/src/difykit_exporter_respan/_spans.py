@@ -252,9 +252,9 @@ def _io(
     inputs = body.get("inputs")
     if family == "chat":
         given = prepare([{"role": "user", "content": body.get("query", "")}])
-        extras = {k: body[k] for k in ("inputs", "files") if body.get(k)}
-        if extras:
-            root["properties"] = prepare(extras)
+        extras = prepare({k: body[k] for k in ("inputs", "files") if body.get(k)} or None)
+        if extras is not None:
+            root["properties"] = extras
     elif family == "completion":
         given = prepare({"query": body["query"], **(inputs or {})} if body.get("query") else inputs)  # type: ignore[dict-item]
     elif family == "workflows" and inputs is not None:
