@@ -207,7 +207,7 @@ class Completion:
             try:
                 await self._start(app, turn, user, conversation_id, files)
             except NotFoundError as exc:
-                if self._taken is None or exc.code != "conversation_not_exists":
+                if self._taken is None:  # Dify: 404 not_found "Conversation Not Exists."
                     raise
                 self._taken = None  # the stored conversation is gone: start a new one
                 await self._start(app, turn, user, None, files)
