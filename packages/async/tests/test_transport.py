@@ -277,4 +277,3 @@ async def test_an_exhausted_pool_says_its_connections_are_busy() -> None:
     _, handler = scripted(httpx.PoolTimeout("timed out"))
     with pytest.raises(APITimeoutError, match="no free connection in the pool: all connections"):
         await client(handler, max_retries=0).app.info()
-

@@ -369,7 +369,7 @@ def test_bind_and_unbind_send_the_recorded_body() -> None:
     assert unbind.request == HttpRequest(
         "POST",
         "/datasets/tags/unbinding",
-        json={"tag_ids": list(tag_ids[:1]), "target_id": DATASET},
+        json={"tag_ids": list(tag_ids[:1]), "target_id": DATASET, "tag_id": tag_ids[0]},
     )
     assert describe(unbind) == ("tags.unbind", "knowledge", True)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -185,6 +186,64 @@ def test_update_from_file_uses_the_canonical_patch_route() -> None:
     request = requests[0]
     assert (request.method, request.url.path) == ("PATCH", f"/v1/datasets/{DS}/documents/doc-1")
     assert json.loads(_form_field(request, "data")) == {"doc_form": "text_model"}
+
+
+def test_update_from_file_falls_back_to_the_legacy_route_on_a_405_and_remembers(
+    tmp_path: Path,
+) -> None:
+    """Dify 1.13 answers the PATCH 405: the same file goes to POST …/update-by-file, and the
+    client's later updates go there directly."""
+    requests: list[tuple[str, str, bytes]] = []
+    canonical = f"/v1/datasets/{DS}/documents/doc-1"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append((request.method, request.url.path, _form_field(request, "file")))
+        if request.method == "PATCH":
+            body = {"code": "method_not_allowed", "message": "Method Not Allowed", "status": 405}
+            return httpx.Response(405, json=body)
+        return httpx.Response(200, json=_BATCH_ANSWER)
+
+    source = tmp_path / "guide.txt"
+    source.write_bytes(b"v2 from disk")
+    with _knowledge(handler) as kb:
+        with source.open("rb") as handle:
+            first = kb.documents.update_from_file(DS, "doc-1", handle)
+        second = kb.documents.update_from_file(DS, "doc-1", b"v3", filename="g.txt")
+    assert first.batch == second.batch == BATCH
+    assert requests == [
+        ("PATCH", canonical, b"v2 from disk"),
+        ("POST", canonical + "/update-by-file", b"v2 from disk"),  # the file re-sent whole
+        ("POST", canonical + "/update-by-file", b"v3"),
+    ]
+
+
+def test_tags_unbind_sends_one_call_per_tag_with_tag_id() -> None:
+    """Dify 1.13 reads only ``tag_id``: each tag goes in its own call, with both fields."""
+    bodies: list[Any] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.read()))
+        return httpx.Response(200, json={"result": "success"})
+
+    with _knowledge(handler) as kb:
+        kb.tags.unbind(DS, tag_ids=["t-1", "t-2"])
+    assert bodies == [
+        {"tag_ids": ["t-1"], "tag_id": "t-1", "target_id": DS},
+        {"tag_ids": ["t-2"], "tag_id": "t-2", "target_id": DS},
+    ]
+
+
+def test_tags_unbind_checks_the_request_before_sending_anything() -> None:
+    """An empty tag list is refused before the first call."""
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"result": "success"})
+
+    with _knowledge(handler) as kb, pytest.raises(InvalidRequestError):
+        kb.tags.unbind(DS, tag_ids=[])
+    assert sent == []
 
 
 def test_update_from_text_needs_a_name_with_text() -> None:

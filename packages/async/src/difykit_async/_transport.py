@@ -106,11 +106,11 @@ class Transport:
 
         For a stream, the response returned is open and unread.
         """
-        request = exchange.request  # fixed once the uploads are done
+        request = exchange.request
         starts = _file_positions(request) if request.files else None
         while True:
             try:
-                response = await self._send(request, starts, stream=stream)
+                response = await self._send(exchange.request, starts, stream=stream)
             except httpx.TransportError as exc:
                 decision = exchange.fail(transport_failure(exc, self.pool))
                 if isinstance(decision, Raise):

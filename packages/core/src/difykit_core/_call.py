@@ -54,10 +54,11 @@ class Call(_Operation, Generic[T]):
     parser: Callable[[HttpResponse], T]
     next_page: Callable[[T], Call[T] | None] | None = None
     """For lists: the call that fetches the page after a given page, or ``None`` at the end."""
+    legacy: Call[T] | None = None
+    """The same operation on the route an older Dify serves, sent instead when the server
+    answers 405 (and from then on by that client), e.g. ``POST …/update-by-file`` on 1.13."""
 
-    def parse(
-        self, response: HttpResponse, *, api_key: str | None = None, base_url: str = ""
-    ) -> T:
+    def parse(self, response: HttpResponse, *, api_key: str | None = None, base_url: str = "") -> T:
         """Turn Dify's answer into the result, raising the mapped error for an error answer."""
         self.raise_for_status(response, api_key=api_key)
         try:

@@ -6,7 +6,7 @@ import hashlib
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._observer import AppIdentity, Observer
 from ._observers import ObserverSet
@@ -98,6 +98,8 @@ class ClientConfig:
     """Unix time (for ``started_at`` and ``Retry-After`` dates)."""
     jitter: Callable[[], float]
     """A number in [0, 1) per call (for retry back-off)."""
+    legacy_operations: set[str] = field(default_factory=set)
+    """Operations this client's server answered 405 on: their legacy route is used directly."""
 
 
 def _seconds(name: str, value: object) -> float:

@@ -247,6 +247,8 @@ class Exchange(_Life, Generic[T]):
         self.attempts = 0
         self.status_code: int | None = None
         self.ended = False
+        if call.legacy is not None and call.operation in config.legacy_operations:
+            call = call.legacy  # this server is known to serve only the legacy route
         self.call = call
 
     @property
@@ -276,6 +278,11 @@ class Exchange(_Life, Generic[T]):
         """Dify answered: the result, the mapped error, or a retry the rules allow."""
         self.attempts += 1
         self.status_code = response.status_code
+        if response.status_code == 405 and self.call.legacy is not None:
+            # An older Dify (1.13) does not serve this route: use its legacy one, now and later.
+            self._config.legacy_operations.add(self.call.operation)
+            self.call = self.call.legacy
+            return RetryAfter(0.0)
         try:
             config = self._config
             result = self.call.parse(response, api_key=config.api_key, base_url=config.base_url)

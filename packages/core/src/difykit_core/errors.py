@@ -266,9 +266,7 @@ def _key_hint(key_family: KeyFamily | None, api_key: str | None) -> str | None:
 
 def _route_hint(status_code: int, method: str, path: str) -> str:
     if status_code == 405:
-        return (
-            f"this Dify server does not serve {method} {path}; it may be older than the route"
-        )
+        return f"this Dify server does not serve {method} {path}; it may be older than the route"
     return (
         f"this server has no route {method} {path}: check that base_url ends in /v1; if it does, "
         "the Dify server is older than the route (Human Input and workflow events need a Dify "

@@ -9,7 +9,7 @@ another poll; the clients' ``documents.wait_until_indexed`` does the polling and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import Field
 
@@ -300,7 +300,8 @@ def update_document_from_file(
 ) -> Call[DocumentBatch]:
     """Replace a document's file and re-index it (``PATCH /datasets/{id}/documents/{doc}``).
 
-    This is the route Dify documents as canonical; ``POST …/update-by-file`` is deprecated.
+    This is the route Dify documents as canonical; a Dify that answers it 405 (1.13) gets the
+    legacy ``POST …/update-by-file`` instead, and the client remembers to use that one.
     The settings travel as one multipart field, ``data``, holding JSON.
 
     Args:
@@ -328,14 +329,13 @@ def update_document_from_file(
         embedding_model=embedding_model,
         embedding_model_provider=embedding_model_provider,
     )
-    return multipart_call(
-        operation,
-        "PATCH",
-        path("/datasets/{id}/documents/{doc}", id=dataset_id, doc=document_id),
-        _parse_batch,
-        file=file_part(file, filename=filename, content_type=content_type),
-        data=data,
+    part = file_part(file, filename=filename, content_type=content_type)
+    url = path("/datasets/{id}/documents/{doc}", id=dataset_id, doc=document_id)
+    legacy = multipart_call(
+        operation, "POST", url + "/update-by-file", _parse_batch, file=part, data=data
     )
+    canonical = multipart_call(operation, "PATCH", url, _parse_batch, file=part, data=data)
+    return replace(canonical, legacy=legacy)
 
 
 def list_documents(

@@ -51,10 +51,17 @@ class _TagDeleteRequest(RequestModel):
 
 
 class TagBindingRequest(RequestModel):
-    """Body of ``POST /datasets/tags/binding`` and ``…/unbinding``."""
+    """Body of ``POST /datasets/tags/binding``."""
 
     tag_ids: list[str] = Field(min_length=1)
     target_id: str = Field(min_length=1)
+
+
+class TagUnbindingRequest(TagBindingRequest):
+    """Body of ``POST /datasets/tags/unbinding``: ``tag_ids``, and ``tag_id`` (its first), which
+    is all Dify 1.13 reads (it answers 400 "tag_id Field required" without it)."""
+
+    tag_id: str = Field(min_length=1)
 
 
 _parse_tag = model_parser(KnowledgeTag)
@@ -126,15 +133,20 @@ def bind_tags(dataset_id: str, *, tag_ids: Sequence[str]) -> Call[None]:
 def unbind_tags(dataset_id: str, *, tag_ids: Sequence[str]) -> Call[None]:
     """Take tags off a knowledge base (``POST /datasets/tags/unbinding``).
 
+    The body carries ``tag_ids`` and, for Dify 1.13, ``tag_id`` (the first of them; 1.13 reads
+    only that one). The clients therefore send one call per tag, which works on every version.
+
     Args:
         dataset_id: The knowledge base's id (Dify's ``target_id``).
         tag_ids: The tags to remove.
     """
     require("tags.unbind", dataset_id=dataset_id)
+    ids = as_list("tags.unbind", "tag_ids", tag_ids)
     fields = body(
-        TagBindingRequest,
+        TagUnbindingRequest,
         "tags.unbind",
-        tag_ids=as_list("tags.unbind", "tag_ids", tag_ids),
+        tag_ids=ids,
+        tag_id=ids[0] if ids else None,
         target_id=dataset_id,
     )
     return knowledge_call(
