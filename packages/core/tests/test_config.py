@@ -180,6 +180,8 @@ def test_a_number_timeout_applies_to_every_phase() -> None:
         ("max_retries", 1.5, TypeError, "max_retries must be an int"),
         ("max_retries", False, TypeError, "max_retries must be an int"),
         ("observers", "logger", TypeError, "observers must be a list"),
+        ("max_retry_after", "60", TypeError, "max_retry_after must be a number"),
+        ("max_retry_after", -1, ValueError, "max_retry_after must be 0 or more"),
         ("observers", object(), TypeError, "observers must be a list"),
     ],
 )

@@ -601,3 +601,29 @@ def test_a_stream_answered_with_a_page_says_what_came_back(kind: str, body: byte
 def test_a_blocking_call_always_reads_the_body() -> None:
     """The blocking exchange wants every body (it parses or maps it)."""
     assert Exchange(app.get_info(), config()).needs_body(200, {})
+
+
+def test_a_405_switches_to_the_legacy_route_and_the_client_remembers() -> None:
+    """update_from_file on Dify 1.13: 405 → resend at once on the legacy route; the next
+    exchange of the same client starts there."""
+    from difykit_core.operations import documents
+
+    cfg = config()
+    exchange = Exchange(documents.update_document_from_file("ds", "doc", b"v2"), cfg)
+    assert exchange.request.method == "PATCH"
+    assert exchange.receive(answer(405, {"code": "method_not_allowed"})) == RetryAfter(0.0)
+    assert (exchange.request.method, exchange.request.path) == (
+        "POST",
+        "/datasets/ds/documents/doc/update-by-file",
+    )
+    later = Exchange(documents.update_document_from_file("ds", "doc", b"v3"), cfg)
+    assert later.request.path.endswith("/update-by-file")
+    other = Exchange(documents.update_document_from_file("ds", "doc", b"v3"), config())
+    assert other.request.method == "PATCH"  # another client has not learned it
+
+
+def test_a_405_on_a_call_without_a_legacy_route_is_an_error() -> None:
+    """Without a legacy form, a 405 is raised as the BadRequestError naming the route."""
+    decision = Exchange(app.get_info(), config()).receive(answer(405, {"code": "x"}))
+    assert isinstance(decision, Raise)
+    assert "does not serve GET /info" in str(decision.error)
