@@ -208,8 +208,21 @@ LICENSED = ["core", "sync", "async", "testing"]
 since an sdist holds only its own directory)."""
 
 
+METADATA_FIELDS = [
+    "License-Expression: MIT",
+    "License-File: LICENSE",
+    "Author: ",
+    "Project-URL: Homepage, ",
+    "Project-URL: Source, ",
+    "Project-URL: Issues, ",
+    "Project-URL: Changelog, ",
+]
+"""Lines every licensed package's wheel METADATA starts one of (PyPI shows them)."""
+
+
 def _check_licenses(session: nox.Session, dist: Path) -> None:
-    """Each package's LICENSE is the root one, and its wheel and sdist both contain it."""
+    """Each package's LICENSE is the root one, its wheel and sdist contain it, and its wheel's
+    metadata names the license, the authors and the project's URLs."""
     license_text = (ROOT / "LICENSE").read_bytes()
     for package in LICENSED:
         name = PACKAGES[package].replace("-", "_")
@@ -219,12 +232,16 @@ def _check_licenses(session: nox.Session, dist: Path) -> None:
             found = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
             if not found or wheel.read(found[0]) != license_text:
                 session.error(f"the {PACKAGES[package]} wheel does not carry LICENSE")
+            metadata = wheel.read(found[0].replace("licenses/LICENSE", "METADATA")).decode()
+            for field in METADATA_FIELDS:
+                if not re.search(rf"^{re.escape(field)}", metadata, re.M):
+                    session.error(f"the {PACKAGES[package]} wheel's METADATA lacks {field!r}")
         with tarfile.open(next(dist.glob(f"{name}-*.tar.gz"))) as sdist:
             member = next((m for m in sdist.getmembers() if m.name.endswith("/LICENSE")), None)
             extracted = sdist.extractfile(member) if member is not None else None
             if extracted is None or extracted.read() != license_text:
                 session.error(f"the {PACKAGES[package]} sdist does not carry LICENSE")
-    session.log(f"LICENSE is in the wheel and sdist of {', '.join(LICENSED)}")
+    session.log(f"LICENSE, authors and URLs are in the wheel and sdist of {', '.join(LICENSED)}")
 
 
 @nox.session(python=DEFAULT, default=False)
