@@ -3,10 +3,12 @@
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
 dependencies, so an undeclared sibling import fails), ``lint`` (ruff, and the sync twin that
 ``scripts/unasync.py`` generates is current), ``typecheck`` (mypy --strict on src and tests,
-per package), ``docs`` (mypy on README code blocks and examples/),
-``build`` (``uv build --no-sources``, then each wheel installed alone in a fresh venv and
-imported); ``bench`` (not by default) writes BENCHMARKS.md. Tests run on the default Python and
-on the oldest and newest supported ones when this machine has them (pyenv users:
+per package, and pyright's ``--verifytypes`` score of the public API), ``docs`` (mypy on README
+code blocks and examples/; the blocks also run, in the difykit-testing tests),
+``build`` (``uv build --no-sources``, the LICENSE and metadata of each wheel and sdist checked,
+then each wheel installed alone in a fresh venv and imported); ``bench`` (not by default)
+writes BENCHMARKS.md. Tests run on the default Python and on the oldest and newest supported
+ones when this machine has them (pyenv users:
 ``export PYENV_VERSION=3.11.7:3.10.13:3.12.1:3.13.0``); missing ones are left out, not failed.
 """
 
