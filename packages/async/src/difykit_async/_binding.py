@@ -49,8 +49,8 @@ class _Binding:
     def __set_name__(self, owner: type, name: str) -> None:
         self._name = name
 
-    def _returns(self, call: str) -> str:
-        """What the bound method returns, given the builder's return annotation."""
+    def _returns(self, inner: str) -> str:
+        """What the bound method returns, given what the builder's ``Call[...]`` holds."""
         raise NotImplementedError
 
     def _bind(self, instance: Resource, method: Callable[..., Any]) -> Any:
@@ -90,8 +90,8 @@ class endpoint(_Binding, Generic[P, T]):
 
         return self._bind(instance, method)
 
-    def _returns(self, call: str) -> str:
-        return call
+    def _returns(self, inner: str) -> str:
+        return inner
 
 
 class stream_endpoint(_Binding, Generic[P, E, R]):
@@ -114,8 +114,8 @@ class stream_endpoint(_Binding, Generic[P, E, R]):
 
         return self._bind(instance, method)
 
-    def _returns(self, call: str) -> str:
-        return f"AsyncStream[{call}]"
+    def _returns(self, inner: str) -> str:
+        return f"AsyncStream[{inner}]"
 
 
 class page_endpoint(_Binding, Generic[P, T]):
@@ -139,5 +139,5 @@ class page_endpoint(_Binding, Generic[P, T]):
 
         return self._bind(instance, method)
 
-    def _returns(self, call: str) -> str:
-        return f"AsyncPage[{_argument(call)}]"
+    def _returns(self, inner: str) -> str:
+        return f"AsyncPage[{_argument(inner)}]"  # Call[Page[T]]: the page's items
