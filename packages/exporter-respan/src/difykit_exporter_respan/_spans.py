@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from difykit_core.errors import APIStatusError, DifyStreamError
 from difykit_core.models.common import MessageMetadata
+from difykit_core.models.events import WorkflowStartedEvent
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 
@@ -62,7 +63,12 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
     if params.get("span_unique_id"):
         root_id = str(params["span_unique_id"])
     elif given_trace:
-        call_key = ids.get("message_id") or ids.get("workflow_run_id") or ids.get("task_id")
+        call_key = (
+            ids.get("message_id")
+            or ids.get("workflow_run_id")
+            or _started_run_id(record)
+            or ids.get("task_id")
+        )
         root_id = span_id(trace_id, f"call:{call_key or uuid.uuid4().hex}")
     else:
         root_id = trace_id  # a call that is its own trace: root span id = trace id (Respan's way)
@@ -153,6 +159,14 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
     if isinstance(params.get("sample"), bool):
         root["_sample"] = params["sample"]
     return [root, *children]
+
+
+def _started_run_id(record: CallRecord) -> str | None:
+    """The run id of a graph stream's ``workflow_started`` (its first event), if kept."""
+    for event, _ in record.events or ():
+        if isinstance(event, WorkflowStartedEvent):
+            return event.data.id or event.workflow_run_id
+    return None
 
 
 def _log_type(family: str, result: object) -> str:
