@@ -9,7 +9,13 @@ from conftest import OTHER_KEY, Stack
 from openai.types.chat import ChatCompletionMessageParam
 
 
-def _ask(stack: Stack, messages: list[ChatCompletionMessageParam], *, key: str | None = None, stream: bool = False) -> str:
+def _ask(
+    stack: Stack,
+    messages: list[ChatCompletionMessageParam],
+    *,
+    key: str | None = None,
+    stream: bool = False,
+) -> str:
     client = stack.client(key) if key else stack.client()
     if stream:
         chunks = client.chat.completions.create(model="chat", messages=messages, stream=True)
@@ -59,7 +65,9 @@ def test_edited_history_with_last_turn_policy_sends_only_the_new_message(
 
 def test_explicit_conversation_id_by_header_or_extra_body(stack: Stack) -> None:
     """X-Dify-Conversation-Id or dify.conversation_id continue that conversation."""
-    raw = stack.client().chat.completions.with_raw_response.create(model="chat", messages=[_user("A")])
+    raw = stack.client().chat.completions.with_raw_response.create(
+        model="chat", messages=[_user("A")]
+    )
     conversation_id = raw.headers["x-dify-conversation-id"]
     by_header = stack.client().chat.completions.create(
         model="chat",

@@ -71,7 +71,11 @@ def test_non_stream_client_timeout_stops_the_task(stack: Stack) -> None:
     """A non-stream client that gives up while the answer is collected also stops the task."""
     stack.client().models.retrieve("chat")
     stack.emulator.faults.pace(chunks=60, delay=0.03)
-    body = {"model": "chat", "messages": [{"role": "user", "content": "long " * 20}], "user": "dave"}
+    body = {
+        "model": "chat",
+        "messages": [{"role": "user", "content": "long " * 20}],
+        "user": "dave",
+    }
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(
             f"{stack.base_url}/chat/completions",

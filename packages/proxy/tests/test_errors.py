@@ -6,8 +6,9 @@ import httpx
 import openai
 import pytest
 from conftest import KEY, Stack
+from openai.types.chat import ChatCompletionMessageParam
 
-HELLO = [{"role": "user", "content": "Hello Dify"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello Dify"}]
 
 
 def _warm(stack: Stack, model: str = "chat") -> None:
@@ -26,7 +27,9 @@ def test_wrong_proxy_key_is_authentication_error(stack: Stack) -> None:
 def test_dify_refusing_the_app_key_is_authentication_error(stack: Stack) -> None:
     """Dify's 401 for the app key comes back as 401 with Dify's code."""
     _warm(stack)
-    stack.emulator.faults.fail_next(status=401, code="unauthorized", message="Access token is invalid")
+    stack.emulator.faults.fail_next(
+        status=401, code="unauthorized", message="Access token is invalid"
+    )
     with pytest.raises(openai.AuthenticationError) as caught:
         stack.client().chat.completions.create(model="chat", messages=HELLO)
     assert caught.value.code == "unauthorized"
@@ -108,7 +111,10 @@ def test_failed_workflow_is_an_error(stack: Stack) -> None:
     """A workflow that ends failed is an error, never an empty answer."""
     stack.apps["workflow"].reply = [
         {"event": "node_started", "data": {"node_id": "code"}},
-        {"event": "node_finished", "data": {"node_id": "code", "status": "failed", "error": "bad code"}},
+        {
+            "event": "node_finished",
+            "data": {"node_id": "code", "status": "failed", "error": "bad code"},
+        },
     ]
     with pytest.raises(openai.InternalServerError) as caught:
         stack.client().chat.completions.create(model="workflow", messages=HELLO)
@@ -129,17 +135,31 @@ def test_cut_stream_is_a_mid_stream_error(stack: Stack) -> None:
     [
         ({"model": "chat"}, "messages", "invalid_request"),
         ({"model": "chat", "messages": HELLO, "n": 2}, "n", "unsupported_value"),
-        ({"model": "chat", "messages": HELLO, "modalities": ["text", "audio"]}, "modalities", "unsupported_value"),
         (
-            {"model": "chat", "messages": HELLO, "tools": [{"type": "function", "function": {"name": "f"}}],
-             "tool_choice": "required"},
+            {"model": "chat", "messages": HELLO, "modalities": ["text", "audio"]},
+            "modalities",
+            "unsupported_value",
+        ),
+        (
+            {
+                "model": "chat",
+                "messages": HELLO,
+                "tools": [{"type": "function", "function": {"name": "f"}}],
+                "tool_choice": "required",
+            },
             "tool_choice",
             "unsupported_value",
         ),
-        ({"model": "chat", "messages": [{"role": "assistant", "content": "hi"}]}, "messages", "invalid_messages"),
+        (
+            {"model": "chat", "messages": [{"role": "assistant", "content": "hi"}]},
+            "messages",
+            "invalid_messages",
+        ),
     ],
 )
-def test_invalid_requests_are_openai_400s(stack: Stack, body: dict[str, object], param: str, code: str) -> None:
+def test_invalid_requests_are_openai_400s(
+    stack: Stack, body: dict[str, object], param: str, code: str
+) -> None:
     """Validation and policy failures: 400, OpenAI's error shape, param and code set."""
     response = httpx.post(
         f"{stack.base_url}/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}

@@ -7,16 +7,16 @@ import base64
 import openai
 import pytest
 from conftest import Stack
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
 DATA_URL = f"data:image/png;base64,{PNG}"
 
 
 def _message(*urls: str) -> list[ChatCompletionMessageParam]:
-    parts: list[dict[str, object]] = [{"type": "text", "text": "What is this?"}]
+    parts: list[ChatCompletionContentPartParam] = [{"type": "text", "text": "What is this?"}]
     parts += [{"type": "image_url", "image_url": {"url": url}} for url in urls]
-    return [{"role": "user", "content": parts}]  # type: ignore[list-item]
+    return [{"role": "user", "content": parts}]
 
 
 def test_data_url_is_uploaded_and_http_url_sent_as_remote(stack: Stack) -> None:

@@ -8,6 +8,7 @@ import openai
 import pytest
 from conftest import MODES, Stack
 from difykit_testing import InputVariable
+from openai.types.chat import ChatCompletionMessageParam
 
 EXPECTED = {
     "chat": "[0] Hello Dify",
@@ -16,7 +17,7 @@ EXPECTED = {
     "completion": "Echo: Hello Dify",
     "workflow": "Hello Dify",
 }
-HELLO = [{"role": "user", "content": "Hello Dify"}]
+HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello Dify"}]
 
 
 @pytest.mark.parametrize("model", MODES)
@@ -170,7 +171,7 @@ def test_models_list_and_get(stack: Stack) -> None:
     models = client.models.list()
     assert [m.id for m in models.data] == MODES
     assert all(
-        m.object == "model" and m.created > 0 and m.owned_by.startswith("dify:")
+        m.created > 0 and m.owned_by.startswith("dify:")
         for m in models.data
     )
     assert client.models.retrieve("workflow").owned_by == "dify:workflow"

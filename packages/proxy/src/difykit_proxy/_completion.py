@@ -206,7 +206,7 @@ class Completion:
             files = await prepare_files(images, client=app.client, user=user, model=app.name)
             try:
                 await self._start(app, turn, user, conversation_id, files)
-            except NotFoundError as exc:
+            except NotFoundError:
                 if self._taken is None:  # Dify: 404 not_found "Conversation Not Exists."
                     raise
                 self._taken = None  # the stored conversation is gone: start a new one
