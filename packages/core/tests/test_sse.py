@@ -247,3 +247,10 @@ def test_any_chunking_of_a_generated_stream_decodes_like_one_chunk(data: st.Data
     raw, _ = data.draw(streams(), label="stream")
     chunks = data.draw(chunkings(raw), label="chunks")
     assert decode(chunks) == decode([raw])
+
+
+def test_a_cr_at_a_chunk_end_followed_by_other_text_ends_the_line() -> None:
+    """A chunk ending in CR whose next chunk does not start with LF: the CR alone ended it."""
+    decoder = SSEDecoder()
+    assert decoder.frames(b"data: a\r") == []
+    assert decoder.frames(b"\rdata: b\n\n") == [(b"a", None, None, None), (b"b", None, None, None)]

@@ -443,3 +443,32 @@ def test_workflow_finished_event_is_typed() -> None:
     assert isinstance(last, WorkflowFinishedEvent)
     assert last.data.status == "succeeded"
     assert last.data.outputs == {"result": "streamed ✓ unicode", "count": 7}
+
+
+def test_a_named_validator_is_built_once_and_unknown_names_use_the_union() -> None:
+    """validator(name) caches per name; a name outside the union gets the union (UnknownEvent)."""
+    protocol = chat_protocol()
+    message = protocol.validator(b"message")
+    assert protocol.validator(b"message") is message
+    unknown = protocol.validator(b"brand_new_event")
+    assert type(unknown(b'{"event": "brand_new_event", "x": 1}')).__name__ == "UnknownEvent"
+
+
+def test_a_protocol_without_its_union_validates_every_frame_with_the_adapter() -> None:
+    """StreamProtocol(events=None): no per-name models, frames still typed through the union."""
+    base = chat_protocol()
+    protocol = StreamProtocol("chat", base.adapter, base.collector)
+    reader = protocol.reader()
+    [event] = reader.feed(frame(chat("message", answer="hi")))
+    assert type(event).__name__ == "MessageEvent"
+
+
+def test_a_frame_whose_event_is_not_its_first_key_still_gets_its_model() -> None:
+    """Frames from another server may order keys differently: the union still types them."""
+    from difykit_core.operations.pipeline import datasource_protocol
+
+    reader = datasource_protocol().reader()
+    [event] = reader.feed(b'data: {"data": [], "event": "datasource_completed"}\n\n')
+    assert type(event).__name__ == "DatasourceCompletedEvent"
+    [chat_event] = chat_protocol().reader().feed(b'data: {"answer": "x", "event": "message"}\n\n')
+    assert type(chat_event).__name__ == "MessageEvent"

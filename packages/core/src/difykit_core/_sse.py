@@ -48,6 +48,10 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode one chunk and return the events it completed."""
+        return [ServerSentEvent(*frame) for frame in self.frames(chunk)]
+
+    def frames(self, chunk: bytes) -> list[tuple[bytes, str | None, str | None, int | None]]:
+        """Like :meth:`feed`, as ``(data, event, id, retry)`` tuples (no object per frame)."""
         if not chunk:
             return []
         if self._skip_lf:
@@ -61,7 +65,7 @@ class SSEDecoder:
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = buffer.split(b"\n")
         self._tail = lines.pop()
-        events: list[ServerSentEvent] = []
+        events: list[tuple[bytes, str | None, str | None, int | None]] = []
         for line in lines:
             if line.startswith(b"data:"):
                 self._data.append(line[6:] if line[5:6] == b" " else line[5:])
@@ -75,9 +79,9 @@ class SSEDecoder:
                 self._field(line)
         return events
 
-    def _dispatch(self) -> ServerSentEvent:
+    def _dispatch(self) -> tuple[bytes, str | None, str | None, int | None]:
         data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
-        event = ServerSentEvent(data=data, event=self._event, id=self._id, retry=self._retry)
+        event = (data, self._event, self._id, self._retry)
         self._data = []
         self._event = None
         self._retry = None

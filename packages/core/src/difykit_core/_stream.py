@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar, cast
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar, cast, get_args
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import SSEDecoder
 from .errors import DifyStreamError, ResponseValidationError, StreamInterruptedError
 from .models.events import BaseEvent, ErrorEvent, UnknownEvent
 
@@ -77,10 +77,42 @@ class StreamProtocol(Generic[E, R]):
     collector: Callable[[], Collector[E, R]]
     stop_on_pause: bool = True
     """Whether ``workflow_paused`` ends the stream (not when resuming with continue_on_pause)."""
+    events: Any = None
+    """The tagged union ``adapter`` validates (e.g. ``ChatEvent``): a frame whose ``event`` it
+    names is validated straight into that model, skipping the union's dispatch."""
+    _by_name: dict[bytes, Callable[[bytes], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def reader(self) -> EventReader[E]:
         """A fresh reader for one stream."""
         return EventReader(self)
+
+    def validator(self, name: bytes) -> Callable[[bytes], Any]:
+        """The JSON validator for frames whose ``event`` is ``name`` (built once, then cached).
+
+        A name the union does not know gets the union's validator (``UnknownEvent``).
+        """
+        found = self._by_name.get(name)
+        if found is None:
+            model = _tagged_models(self.events).get(name.decode("utf-8", "replace"))
+            adapter = self.adapter if model is None else TypeAdapter(model)
+            found = self._by_name[name] = adapter.validator.validate_json
+        return found
+
+
+def _tagged_models(union: Any) -> dict[str, type[BaseEvent]]:
+    """``{"message": MessageEvent, …}`` from ``Annotated[Union[Annotated[M, Tag(n)], …], …]``."""
+    if union is None:
+        return {}
+    models: dict[str, type[BaseEvent]] = {}
+    for member in get_args(get_args(union)[0]):
+        model, *metadata = get_args(member)
+        for item in metadata:
+            tag = getattr(item, "tag", None)
+            if isinstance(tag, str) and tag != "unknown":
+                models[tag] = model
+    return models
 
 
 class EventReader(Generic[E]):
@@ -91,11 +123,13 @@ class EventReader(Generic[E]):
     """
 
     __slots__ = (
+        "_by_name",
         "_decoder",
         "_error",
         "_protocol",
         "_terminal",
         "_validate",
+        "_validator",
         "conversation_id",
         "done",
         "message_id",
@@ -106,7 +140,9 @@ class EventReader(Generic[E]):
     def __init__(self, protocol: StreamProtocol[E, Any]) -> None:
         self._protocol = protocol
         self._decoder = SSEDecoder()
-        self._validate = protocol.adapter.validate_json
+        self._validate: Callable[[bytes], Any] = protocol.adapter.validator.validate_json
+        self._by_name = protocol._by_name
+        self._validator = protocol.validator
         self._terminal = self._terminals(graph=protocol.family == "workflow")
         """The event names that end this stream (chat streams switch at ``workflow_started``)."""
         self._error: DifyStreamError | None = None
@@ -122,8 +158,8 @@ class EventReader(Generic[E]):
         if self.done:
             return []
         events: list[E] = []
-        for frame in self._decoder.feed(chunk):
-            event = self._parse(frame)
+        for data, kind, _, _ in self._decoder.frames(chunk):
+            event = self._parse(data, kind)
             self._track(event)
             name = event.event
             if name in _ERRORS:
@@ -173,22 +209,30 @@ class EventReader(Generic[E]):
             return _GRAPH_END if self._protocol.stop_on_pause else _GRAPH_END_NO_PAUSE
         return _MESSAGE_END
 
-    def _parse(self, frame: ServerSentEvent) -> E:
+    def _parse(self, data: bytes, kind: str | None) -> E:
+        validate = self._validate
+        # Dify's frames start with their event name: validate straight into that model.
+        if data.startswith(b'{"event":"'):
+            name = data[10 : data.find(b'"', 10)]
+            validate = self._by_name.get(name) or self._validator(name)
+        elif data.startswith(b'{"event": "'):
+            name = data[11 : data.find(b'"', 11)]
+            validate = self._by_name.get(name) or self._validator(name)
         try:
-            return self._validate(frame.data)
+            return cast(E, validate(data))
         except ValidationError as exc:
             # A known event whose fields changed shape must not break the stream: keep it raw.
             try:
-                raw = json.loads(frame.data)
+                raw = json.loads(data)
             except ValueError:
                 raise ResponseValidationError(
-                    f"a stream frame is not JSON: {frame.data[:200]!r}"
+                    f"a stream frame is not JSON: {data[:200]!r}"
                 ) from exc
             if not isinstance(raw, dict):
                 raise ResponseValidationError(
-                    f"a stream frame is not a JSON object: {frame.data[:200]!r}"
+                    f"a stream frame is not a JSON object: {data[:200]!r}"
                 ) from exc
-            raw.setdefault("event", frame.event or "")
+            raw.setdefault("event", kind or "")
             try:
                 return cast(E, UnknownEvent.model_validate(raw))
             except ValidationError as envelope_exc:

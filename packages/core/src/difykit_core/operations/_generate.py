@@ -40,13 +40,15 @@ R = TypeVar("R")
 @cache
 def chat_protocol() -> StreamProtocol[ChatEvent, ChatMessage]:
     """How chat, agent and chatflow streams are read."""
-    return StreamProtocol("chat", TypeAdapter(ChatEvent), ChatCollector)
+    return StreamProtocol("chat", TypeAdapter(ChatEvent), ChatCollector, events=ChatEvent)
 
 
 @cache
 def completion_protocol() -> StreamProtocol[CompletionEvent, CompletionMessage]:
     """How completion streams are read."""
-    return StreamProtocol("completion", TypeAdapter(CompletionEvent), CompletionCollector)
+    return StreamProtocol(
+        "completion", TypeAdapter(CompletionEvent), CompletionCollector, events=CompletionEvent
+    )
 
 
 def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
@@ -57,7 +59,11 @@ def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowE
 @cache
 def _workflow_protocol(stop_on_pause: bool) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
     return StreamProtocol(
-        "workflow", TypeAdapter(WorkflowEvent), WorkflowCollector, stop_on_pause=stop_on_pause
+        "workflow",
+        TypeAdapter(WorkflowEvent),
+        WorkflowCollector,
+        stop_on_pause=stop_on_pause,
+        events=WorkflowEvent,
     )
 
 

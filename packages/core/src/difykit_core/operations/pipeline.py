@@ -101,7 +101,9 @@ class DatasourceCollector:
 @cache
 def datasource_protocol() -> StreamProtocol[DatasourceEvent, DatasourceCompletedEvent]:
     """How datasource node streams are read."""
-    return StreamProtocol("datasource", TypeAdapter(DatasourceEvent), DatasourceCollector)
+    return StreamProtocol(
+        "datasource", TypeAdapter(DatasourceEvent), DatasourceCollector, events=DatasourceEvent
+    )
 
 
 _parse_file = model_parser(PipelineFile)
