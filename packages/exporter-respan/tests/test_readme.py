@@ -22,7 +22,7 @@ def environment(
     emulator: DifyEmulator, dify_url: str, respan: FakeRespan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Keys and URLs from the environment, as the examples expect, pointing at loopback."""
-    emulator.add_app(mode="chat", api_key="app-your-key")  # the key the migration example spells out
+    emulator.add_app(mode="chat", api_key="app-your-key")  # the migration example's key
     app = emulator.add_app(mode="chat")
     monkeypatch.setenv("DIFY_API_KEY", app.api_key)
     monkeypatch.setenv("DIFY_BASE_URL", dify_url)
