@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import openai
 import pytest
@@ -170,24 +172,18 @@ def test_invalid_requests_are_openai_400s(
     assert (error["param"], error["code"], error["type"]) == (param, code, "invalid_request_error")
 
 
-def test_strict_mode_refuses_ignored_parameters(make_stack: object) -> None:
+def test_strict_mode_refuses_ignored_parameters(make_stack: Callable[..., Stack]) -> None:
     """parameters='strict': a sampling parameter is a 400 unsupported_parameter naming it."""
-    from collections.abc import Callable
-
-    assert callable(make_stack)
-    make: Callable[..., Stack] = make_stack
+    make = make_stack
     stack = make(parameters="strict")
     with pytest.raises(openai.BadRequestError) as caught:
         stack.client().chat.completions.create(model="chat", messages=HELLO, temperature=0.1)
     assert (caught.value.code, caught.value.param) == ("unsupported_parameter", "temperature")
 
 
-def test_body_limit_and_bad_json_and_unknown_route(make_stack: object) -> None:
+def test_body_limit_and_bad_json_and_unknown_route(make_stack: Callable[..., Stack]) -> None:
     """A body over the limit is 413, bad JSON 400, an unknown route 404: all OpenAI JSON."""
-    from collections.abc import Callable
-
-    assert callable(make_stack)
-    make: Callable[..., Stack] = make_stack
+    make = make_stack
     stack = make(max_body_bytes=1000)
     auth = {"Authorization": f"Bearer {KEY}"}
     big = {"model": "chat", "messages": [{"role": "user", "content": "x" * 2000}]}

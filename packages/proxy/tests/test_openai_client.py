@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import openai
 import pytest
@@ -96,12 +97,9 @@ def test_agent_thoughts_arrive_as_reasoning_content(stack: Stack) -> None:
     assert "web_search" not in (completion.choices[0].message.content or "")
 
 
-def test_agent_thoughts_inline_or_off(make_stack: object) -> None:
+def test_agent_thoughts_inline_or_off(make_stack: Callable[..., Stack]) -> None:
     """thoughts='inline' puts them in <think> before the answer; 'off' drops them."""
-    from collections.abc import Callable
-
-    assert callable(make_stack)
-    make: Callable[..., Stack] = make_stack
+    make = make_stack
     inline = make(thoughts="inline")
     content = inline.client().chat.completions.create(model="agent", messages=HELLO)
     text = content.choices[0].message.content or ""
@@ -112,12 +110,9 @@ def test_agent_thoughts_inline_or_off(make_stack: object) -> None:
     assert "reasoning_content" not in (message.model_extra or {})
 
 
-def test_chatflow_node_titles_are_shown_when_asked(make_stack: object) -> None:
+def test_chatflow_node_titles_are_shown_when_asked(make_stack: Callable[..., Stack]) -> None:
     """show_nodes puts each node's title in reasoning_content as the node starts."""
-    from collections.abc import Callable
-
-    assert callable(make_stack)
-    make: Callable[..., Stack] = make_stack
+    make = make_stack
     stack = make(show_nodes=True)
     message = stack.client().chat.completions.create(model="chatflow", messages=HELLO)
     reasoning = (message.choices[0].message.model_extra or {})["reasoning_content"]
@@ -170,10 +165,7 @@ def test_models_list_and_get(stack: Stack) -> None:
     client = stack.client()
     models = client.models.list()
     assert [m.id for m in models.data] == MODES
-    assert all(
-        m.created > 0 and m.owned_by.startswith("dify:")
-        for m in models.data
-    )
+    assert all(m.created > 0 and m.owned_by.startswith("dify:") for m in models.data)
     assert client.models.retrieve("workflow").owned_by == "dify:workflow"
     with pytest.raises(openai.NotFoundError) as caught:
         client.models.retrieve("nope")
