@@ -627,3 +627,18 @@ def test_a_405_on_a_call_without_a_legacy_route_is_an_error() -> None:
     decision = Exchange(app.get_info(), config()).receive(answer(405, {"code": "x"}))
     assert isinstance(decision, Raise)
     assert "does not serve GET /info" in str(decision.error)
+
+
+def test_a_large_chunk_is_decoded_a_slice_at_a_time() -> None:
+    """A 64 KiB read gives its first events at once; feed(b"") decodes the rest, in order."""
+    exchange = chat_stream()
+    frames = [chat_event("message", answer=f"{n:04d}" + "x" * 200) for n in range(300)]
+    body = sse(*frames, message_end())
+    assert len(body) > 3 * 4096
+    seen = [e.answer for e in exchange.feed(body)]
+    assert 0 < len(seen) < 30 and exchange.buffered
+    while exchange.buffered and not exchange.done:
+        seen += [getattr(e, "answer", "end") for e in exchange.feed(b"")]
+    assert exchange.done
+    assert seen[:-1] == [f["answer"] for f in frames] and seen[-1] == "end"
+    assert exchange.finish() is None

@@ -105,11 +105,14 @@ class AsyncStream(Generic[E, R]):
         error: DifyError | None = None
         try:
             while not events:
-                try:
-                    chunk = await chunks.__anext__()
-                except StopAsyncIteration:
-                    break
-                events = exchange.feed(chunk)
+                if exchange.buffered:  # the rest of a large chunk, a slice at a time
+                    events = exchange.feed(b"")
+                else:
+                    try:
+                        chunk = await chunks.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    events = exchange.feed(chunk)
                 if exchange.done:
                     break
             if exchange.done or not events:  # the terminal event came, or the body ended

@@ -102,6 +102,8 @@ class RetryAfter:
 
 
 _OPEN: Result[None] = Result(None)
+_SLICE = 4096
+"""Bytes of a large chunk decoded at a time, so its first event is not held back."""
 
 
 class _Life:
@@ -319,6 +321,7 @@ class StreamExchange(_Life, Generic[E, R]):
         "_count",
         "_first",
         "_has_result",
+        "_rest",
         "_result",
         "_wants_events",
         "call",
@@ -337,6 +340,7 @@ class StreamExchange(_Life, Generic[E, R]):
         self._count = 0
         self._result: R | None = None
         self._has_result = False
+        self._rest: memoryview | None = None
         self._wants_events = config.observers.wants_events
 
     @property
@@ -394,8 +398,24 @@ class StreamExchange(_Life, Generic[E, R]):
             failure=failure,
         )
 
+    @property
+    def buffered(self) -> bool:
+        """Whether part of a fed chunk is still undecoded: call ``feed(b"")`` before reading."""
+        return self._rest is not None
+
     def feed(self, chunk: bytes) -> list[E]:
-        """Decode a chunk of the body; return the events it completed (up to the terminal one)."""
+        """Decode a chunk of the body; return the events it completed (up to the terminal one).
+
+        A large chunk is decoded a slice at a time, so its first event comes back as soon as
+        its frame is decoded: while :attr:`buffered`, ``feed(b"")`` decodes the next slice.
+        """
+        rest = self._rest
+        if rest is not None:
+            self._rest = rest[_SLICE:] if len(rest) > _SLICE else None
+            chunk = bytes(rest[:_SLICE])
+        elif len(chunk) > _SLICE:
+            self._rest = memoryview(chunk)[_SLICE:]
+            chunk = chunk[:_SLICE]
         events = self.reader.feed(chunk)
         if events:
             add = self._collector.add

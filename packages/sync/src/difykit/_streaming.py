@@ -106,11 +106,14 @@ class Stream(Generic[E, R]):
         error: DifyError | None = None
         try:
             while not events:
-                try:
-                    chunk = chunks.__next__()
-                except StopIteration:
-                    break
-                events = exchange.feed(chunk)
+                if exchange.buffered:  # the rest of a large chunk, a slice at a time
+                    events = exchange.feed(b"")
+                else:
+                    try:
+                        chunk = chunks.__next__()
+                    except StopIteration:
+                        break
+                    events = exchange.feed(chunk)
                 if exchange.done:
                     break
             if exchange.done or not events:  # the terminal event came, or the body ended
