@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from difykit_testing import DifyEmulator
+from difykit_testing._cli import DEFAULT_PORT, banner, demo_emulator
 
 ROOT = Path(__file__).resolve().parents[3]
 READMES = [
@@ -177,6 +178,20 @@ def test_readme_commands_run_as_written(readme: str, command: str, served: Serve
     done = _run([sys.executable, *rest[3:]], cwd=ROOT, env=env)
     assert done.returncode == 0, f"{readme} README: {command}\n{done.stderr}"
     assert CHAT_REPLY in done.stdout
+
+
+def test_the_emulator_transcript_in_the_readme_is_what_the_cli_prints() -> None:
+    """``difykit-emulator --seed demo`` prints the README's keys: a seed's keys never change."""
+    readme = ROOT / "packages" / "testing" / "README.md"
+    [transcript] = [b for b in _blocks(readme, language="") if b.startswith("$ difykit-emulator")]
+    command, _, printed = transcript.partition("\n")
+    assert command == "$ difykit-emulator --seed demo"
+    expected = banner(demo_emulator("demo"), f"http://127.0.0.1:{DEFAULT_PORT}/v1")
+    assert printed.rstrip("\n") == expected
+    chat_key = printed.split("\n")[1].split()[-1]
+    assert f"DIFY_API_KEY={chat_key} DIFY_BASE_URL=http://127.0.0.1:{DEFAULT_PORT}/v1" in (
+        readme.read_text("utf-8")
+    )
 
 
 def test_the_readmes_keep_their_examples() -> None:

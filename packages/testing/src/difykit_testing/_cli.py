@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ._emulator import DifyEmulator
 from ._ids import seeded_key
 
-__all__ = ["DEFAULT_PORT", "demo_emulator", "main"]
+__all__ = ["DEFAULT_PORT", "banner", "demo_emulator", "main"]
 
 
 DEFAULT_PORT = 8401
@@ -56,6 +56,16 @@ def demo_emulator(seed: str | None = None) -> DifyEmulator:
     return emulator
 
 
+def banner(emulator: DifyEmulator, base_url: str) -> str:
+    """What ``difykit-emulator`` prints once it listens: the base URL and every key."""
+    lines = [f"Dify emulator at {base_url}"]
+    for app in emulator.apps_by_key.values():
+        lines.append(f"  {app.mode:<14} {app.name:<20} {app.api_key}")
+    lines.append(f"  {'knowledge':<14} {'(dataset key)':<20} {emulator.dataset_key}")
+    lines.append("Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until interrupted."""
     parser = argparse.ArgumentParser(
@@ -76,11 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = demo_emulator(args.seed)
     try:
         with emulator.serve(host=args.host, port=args.port) as base_url:
-            print(f"Dify emulator at {base_url}", flush=True)
-            for app in emulator.apps_by_key.values():
-                print(f"  {app.mode:<14} {app.name:<20} {app.api_key}", flush=True)
-            print(f"  {'knowledge':<14} {'(dataset key)':<20} {emulator.dataset_key}", flush=True)
-            print("Ctrl-C to stop.", flush=True)
+            print(banner(emulator, base_url), flush=True)
             _wait_forever()
     except KeyboardInterrupt:
         pass
