@@ -5,23 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import Field, TypeAdapter
 
 from difykit_core._call import Call, StreamCall
-from difykit_core._collect import ChatCollector, CompletionCollector, WorkflowCollector
 from difykit_core._http import HttpRequest, HttpResponse
 from difykit_core._json import JsonObject
-from difykit_core._stream import StreamProtocol
 from difykit_core.models._base import RequestModel
-from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
 from difykit_core.models.files import UploadedFile
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 
 from ._build import FileInput, build_body, call, empty_parser, resolve_files
 from .files import upload_file
+
+if TYPE_CHECKING:  # the event models load with the first stream, not with the first call
+    from difykit_core._stream import StreamProtocol
+    from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
 
 __all__ = [
     "chat_protocol",
@@ -33,19 +34,27 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-E = TypeVar("E", bound=BaseEvent)
+E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
 
 
 @cache
 def chat_protocol() -> StreamProtocol[ChatEvent, ChatMessage]:
     """How chat, agent and chatflow streams are read."""
+    from difykit_core._collect import ChatCollector
+    from difykit_core._stream import StreamProtocol
+    from difykit_core.models.events import ChatEvent
+
     return StreamProtocol("chat", TypeAdapter(ChatEvent), ChatCollector, events=ChatEvent)
 
 
 @cache
 def completion_protocol() -> StreamProtocol[CompletionEvent, CompletionMessage]:
     """How completion streams are read."""
+    from difykit_core._collect import CompletionCollector
+    from difykit_core._stream import StreamProtocol
+    from difykit_core.models.events import CompletionEvent
+
     return StreamProtocol(
         "completion", TypeAdapter(CompletionEvent), CompletionCollector, events=CompletionEvent
     )
@@ -58,6 +67,10 @@ def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowE
 
 @cache
 def _workflow_protocol(stop_on_pause: bool) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
+    from difykit_core._collect import WorkflowCollector
+    from difykit_core._stream import StreamProtocol
+    from difykit_core.models.events import WorkflowEvent
+
     return StreamProtocol(
         "workflow",
         TypeAdapter(WorkflowEvent),

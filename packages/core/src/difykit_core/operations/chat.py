@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from difykit_core._call import Call, StreamCall
 from difykit_core._json import JsonObject
 from difykit_core.models._base import RequestModel
-from difykit_core.models.events import ChatEvent
 from difykit_core.models.messages import ChatMessage
 
 from ._build import (
@@ -23,6 +22,9 @@ from ._build import (
     serialize_inputs,
 )
 from ._generate import chat_protocol, generation_call, generation_stream, stop_call
+
+if TYPE_CHECKING:
+    from difykit_core.models.events import ChatEvent
 
 __all__ = ["ChatRequest", "send_message", "stop_message", "stream_message"]
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from difykit_core._call import Call, StreamCall
 from difykit_core._json import JsonObject
 from difykit_core.models._base import RequestModel
-from difykit_core.models.events import CompletionEvent
 from difykit_core.models.messages import CompletionMessage
 
 from ._build import FileInput, Inputs, build_body, model_parser, path, require, serialize_inputs
 from ._generate import completion_protocol, generation_call, generation_stream, stop_call
+
+if TYPE_CHECKING:
+    from difykit_core.models.events import CompletionEvent
 
 __all__ = ["CompletionRequest", "send_message", "stop_message", "stream_message"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
@@ -12,7 +12,6 @@ from difykit_core._call import Call, StreamCall
 from difykit_core._http import HttpRequest
 from difykit_core._json import JsonObject
 from difykit_core.models._base import RequestModel
-from difykit_core.models.events import WorkflowEvent
 from difykit_core.models.pages import Page
 from difykit_core.models.workflow import WorkflowLog, WorkflowRun, WorkflowRunDetail
 
@@ -29,6 +28,9 @@ from ._build import (
     serialize_inputs,
 )
 from ._generate import generation_call, generation_stream, stop_call, workflow_protocol
+
+if TYPE_CHECKING:
+    from difykit_core.models.events import WorkflowEvent
 
 __all__ = [
     "WorkflowRequest",
