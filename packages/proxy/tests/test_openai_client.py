@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import httpx
 import openai
 import pytest
-from conftest import MODES, Stack
+from conftest import KEY, MODES, Stack
 from difykit_testing import InputVariable
 from openai.types.chat import ChatCompletionMessageParam
 
@@ -205,3 +206,22 @@ def test_required_input_missing_is_a_clear_400(stack: Stack) -> None:
         model="chatflow", messages=HELLO, extra_body={"dify": {"inputs": {"company": "Acme"}}}
     )
     assert completion.choices[0].message.content == "Echo: Hello Dify"
+
+
+def test_quiet_stream_gets_keepalive_comments(make_stack: Callable[..., Stack]) -> None:
+    """While Dify is quiet mid-answer, the proxy sends SSE comments (clients ignore them)."""
+    stack = make_stack(ping_interval=0.2)
+    stack.client().models.retrieve("chat")
+    stack.emulator.faults.pace(chunks=2, delay=0.7)
+    body = {"model": "chat", "messages": HELLO, "stream": True}
+    lines: list[str] = []
+    with httpx.stream(
+        "POST",
+        f"{stack.base_url}/chat/completions",
+        json=body,
+        headers={"Authorization": f"Bearer {KEY}"},
+        timeout=10,
+    ) as response:
+        lines = [line for line in response.iter_lines() if line]
+    assert any(line.startswith(":") for line in lines)
+    assert lines[-1] == "data: [DONE]"
