@@ -10,6 +10,8 @@ from ._http import HttpRequest, HttpResponse
 from .errors import KeyFamily, ResponseValidationError, error_from_response
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ._stream import StreamProtocol
     from .models.events import BaseEvent
     from .models.files import UploadedFile
@@ -33,6 +35,12 @@ class _Operation:
     uploads: tuple[Call[UploadedFile], ...] = ()
     """Local files to upload first; their results go to :meth:`with_uploads`."""
     complete: Callable[[Sequence[UploadedFile]], HttpRequest] | None = None
+
+    def with_uploads(self, uploaded: Sequence[UploadedFile]) -> Self:
+        """The same call with its local files replaced by their uploaded versions."""
+        if self.complete is None:
+            return self
+        return replace(self, request=self.complete(uploaded), uploads=(), complete=None)
 
     def raise_for_status(self, response: HttpResponse, *, api_key: str | None = None) -> None:
         """Raise the mapped :class:`~difykit_core.errors.APIStatusError` for a non-2xx answer."""
@@ -70,21 +78,9 @@ class Call(_Operation, Generic[T]):
                 f"the expected shape; is base_url a Dify Service API? {exc}"
             ) from exc
 
-    def with_uploads(self, uploaded: Sequence[UploadedFile]) -> Call[T]:
-        """The same call with its local files replaced by their uploaded versions."""
-        if self.complete is None:
-            return self
-        return replace(self, request=self.complete(uploaded), uploads=(), complete=None)
-
 
 @dataclass(slots=True, kw_only=True)
 class StreamCall(_Operation, Generic[E, R]):
     """A streaming request: how to read its events and how to collect them into a result."""
 
     protocol: StreamProtocol[E, R]
-
-    def with_uploads(self, uploaded: Sequence[UploadedFile]) -> StreamCall[E, R]:
-        """The same call with its local files replaced by their uploaded versions."""
-        if self.complete is None:
-            return self
-        return replace(self, request=self.complete(uploaded), uploads=(), complete=None)

@@ -44,7 +44,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._call import Call, StreamCall
+    from ._call import Call, StreamCall, _Operation
     from ._config import ClientConfig
     from ._http import HttpRequest, HttpResponse
     from ._stream import Collector, EventReader
@@ -63,6 +63,7 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
+C = TypeVar("C", bound="_Operation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +107,10 @@ _SLICE = 4096
 """Bytes of a large chunk decoded at a time, so its first event is not held back."""
 
 
-class _Life:
+class _Life(Generic[C]):
     """Start, attempts and the one end of a call; shared by both exchanges."""
+
+    _streaming = False
 
     __slots__ = (
         "_config",
@@ -115,9 +118,41 @@ class _Life:
         "_info",
         "_started",
         "attempts",
+        "call",
         "ended",
         "status_code",
     )
+
+    call: C
+    """The call being made (its local files replaced by their uploads once uploaded)."""
+
+    @property
+    def request(self) -> HttpRequest:
+        """What to send (again, after a :class:`RetryAfter`)."""
+        return self.call.request
+
+    @property
+    def uploads(self) -> Sequence[Call[UploadedFile]]:
+        """Local files to upload before sending; give the results to :meth:`uploaded`."""
+        return self.call.uploads
+
+    def uploaded(self, files: Sequence[UploadedFile]) -> None:
+        """Replace the call's local files by their uploads."""
+        self.call = self.call.with_uploads(files)
+
+    def start(self) -> None:
+        """The call starts: observers get ``on_start`` (call before uploading or sending)."""
+        call = self.call
+        self._start(call.operation, call.request, call.user, self._streaming)
+
+    def fail(self, failure: TransportFailure) -> Raise | RetryAfter:
+        """The request got no answer (before a stream opened): the error, or a retry."""
+        self.attempts += 1
+        return self._retry_or_raise(
+            _transport_error(failure, self._config.base_url, self.call.request.path),
+            replayable=self.call.replayable,
+            failure=failure,
+        )
 
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
@@ -234,10 +269,10 @@ def _transport_error(failure: TransportFailure, base_url: str, path: str) -> Dif
     return APIConnectionError(f"connection failed ({where}): {failure.message}")
 
 
-class Exchange(_Life, Generic[T]):
+class Exchange(_Life["Call[T]"], Generic[T]):
     """The life of one blocking call: decide result, error or retry; tell observers once."""
 
-    __slots__ = ("call",)
+    __slots__ = ()
 
     def __init__(self, call: Call[T], config: ClientConfig) -> None:
         """Make the exchange for ``call``, capturing the per-call context now."""
@@ -252,25 +287,6 @@ class Exchange(_Life, Generic[T]):
         if call.legacy is not None and call.operation in config.legacy_operations:
             call = call.legacy  # this server is known to serve only the legacy route
         self.call = call
-
-    @property
-    def request(self) -> HttpRequest:
-        """What to send (again, after a :class:`RetryAfter`)."""
-        return self.call.request
-
-    @property
-    def uploads(self) -> Sequence[Call[UploadedFile]]:
-        """Local files to upload before sending; give the results to :meth:`uploaded`."""
-        return self.call.uploads
-
-    def uploaded(self, files: Sequence[UploadedFile]) -> None:
-        """Replace the call's local files by their uploads."""
-        self.call = self.call.with_uploads(files)
-
-    def start(self) -> None:
-        """The call starts: observers get ``on_start`` (call before uploading or sending)."""
-        call = self.call
-        self._start(call.operation, call.request, call.user, False)
 
     def needs_body(self, status_code: int, headers: Mapping[str, str]) -> bool:
         """Whether :meth:`receive` needs the whole body: always, for a blocking call."""
@@ -298,17 +314,8 @@ class Exchange(_Life, Generic[T]):
             self._config.observers.end(self._info, self._end(result))
         return Result(result)
 
-    def fail(self, failure: TransportFailure) -> Raise | RetryAfter:
-        """The request got no answer: the error to raise, or a retry the rules allow."""
-        self.attempts += 1
-        return self._retry_or_raise(
-            _transport_error(failure, self._config.base_url, self.call.request.path),
-            replayable=self.call.replayable,
-            failure=failure,
-        )
 
-
-class StreamExchange(_Life, Generic[E, R]):
+class StreamExchange(_Life["StreamCall[E, R]"], Generic[E, R]):
     """The life of one streaming call: open (with retries), decode, collect, end once.
 
     After :meth:`receive` returns a :class:`Result` the stream is open: feed the body's chunks to
@@ -324,9 +331,10 @@ class StreamExchange(_Life, Generic[E, R]):
         "_rest",
         "_result",
         "_wants_events",
-        "call",
         "reader",
     )
+
+    _streaming = True
 
     def __init__(self, call: StreamCall[E, R], config: ClientConfig) -> None:
         """Make the exchange for ``call``, capturing the per-call context now."""
@@ -344,28 +352,9 @@ class StreamExchange(_Life, Generic[E, R]):
         self._wants_events = config.observers.wants_events
 
     @property
-    def request(self) -> HttpRequest:
-        """What to send (again, after a :class:`RetryAfter`)."""
-        return self.call.request
-
-    @property
-    def uploads(self) -> Sequence[Call[UploadedFile]]:
-        """Local files to upload before sending; give the results to :meth:`uploaded`."""
-        return self.call.uploads
-
-    @property
     def done(self) -> bool:
         """Whether the terminal event (or an ``error`` event) was read: stop reading."""
         return self.reader.done
-
-    def uploaded(self, files: Sequence[UploadedFile]) -> None:
-        """Replace the call's local files by their uploads."""
-        self.call = self.call.with_uploads(files)
-
-    def start(self) -> None:
-        """The call starts: observers get ``on_start`` (call before uploading or sending)."""
-        call = self.call
-        self._start(call.operation, call.request, call.user, True)
 
     def needs_body(self, status_code: int, headers: Mapping[str, str]) -> bool:
         """Whether to read the whole body before :meth:`receive`: for an error answer, or a 2xx
@@ -388,15 +377,6 @@ class StreamExchange(_Life, Generic[E, R]):
         except APIStatusError as error:
             return self._retry_or_raise(error, replayable=self.call.replayable, response=response)
         raise AssertionError("a non-2xx status always maps to an error")  # pragma: no cover
-
-    def fail(self, failure: TransportFailure) -> Raise | RetryAfter:
-        """The request got no answer before the stream opened: raise or retry."""
-        self.attempts += 1
-        return self._retry_or_raise(
-            _transport_error(failure, self._config.base_url, self.call.request.path),
-            replayable=self.call.replayable,
-            failure=failure,
-        )
 
     @property
     def buffered(self) -> bool:

@@ -72,11 +72,7 @@ class ObserverSet:
 
     def start(self, call: CallInfo) -> None:
         """Tell every observer the call starts."""
-        for observer in self.observers:
-            try:
-                observer.on_start(call)
-            except Exception as exc:  # an observer must never break the call
-                self._report(observer, "on_start", exc)
+        self._notify("on_start", call)
 
     def subscribers(self, kind: str) -> tuple[Observer, ...]:
         """The observers that want events named ``kind``."""
@@ -94,27 +90,22 @@ class ObserverSet:
 
     def end(self, call: CallInfo, end: CallEnd) -> None:
         """Tell every observer the call succeeded."""
-        for observer in self.observers:
-            try:
-                observer.on_end(call, end)
-            except Exception as exc:  # an observer must never break the call
-                self._report(observer, "on_end", exc)
+        self._notify("on_end", call, end)
 
     def error(self, call: CallInfo, error: Exception, end: CallEnd) -> None:
         """Tell every observer the call failed."""
-        for observer in self.observers:
-            try:
-                observer.on_error(call, error, end)
-            except Exception as exc:  # an observer must never break the call
-                self._report(observer, "on_error", exc)
+        self._notify("on_error", call, error, end)
 
     def cancel(self, call: CallInfo, reason: str, end: CallEnd) -> None:
         """Tell every observer the caller stopped the call."""
+        self._notify("on_cancel", call, reason, end)
+
+    def _notify(self, hook: str, *args: object) -> None:
         for observer in self.observers:
             try:
-                observer.on_cancel(call, reason, end)
+                getattr(observer, hook)(*args)
             except Exception as exc:  # an observer must never break the call
-                self._report(observer, "on_cancel", exc)
+                self._report(observer, hook, exc)
 
     def _report(self, observer: Observer, hook: str, exc: Exception) -> None:
         key = (id(observer), hook)

@@ -93,7 +93,8 @@ class APIStatusError(DifyError):
 
     def _waited_too_long(self, retry_after: float, cap: float) -> None:
         """Say in the message that the client would not wait ``retry_after`` seconds."""
-        self.args = (
+        DifyError.__init__(
+            self,
             f"{self.args[0]} (Dify asks to retry after {retry_after:g} s, more than "
             f"max_retry_after={cap:g} s, so the client did not wait)",
         )
