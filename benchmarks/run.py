@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import blocking_calls
+import exporter_bench
 import first_event
 import import_time
 import sse_decoding
@@ -28,6 +29,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
     ("blocking calls", blocking_calls.run),
     ("time to first event", first_event.run),
     ("import time", import_time.run),
+    ("Respan exporter", exporter_bench.run),
 ]
 
 
