@@ -10,9 +10,12 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from difykit_core import APIConnectionError
@@ -321,3 +324,43 @@ def test_content_can_be_left_out_and_secrets_are_redacted(respan: FakeRespan) ->
     for key in ("input", "output", "properties"):
         assert key not in without
     assert without["customer_identifier"] == "u1"
+
+
+def test_the_process_exit_sends_what_is_queued(respan: FakeRespan) -> None:
+    """A script that never flushes still delivers its calls: the exit hook sends them."""
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from difykit_exporter_respan import RespanObserver\n"
+        "from records import chat_record\n"
+        "observer = RespanObserver('rk-exit', endpoint=sys.argv[1], flush_interval=60)\n"
+        "for i in range(3):\n"
+        "    record = chat_record(i)\n"
+        "    observer.on_end(record.call, record.end)\n"
+    )
+    tests_dir = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", code, respan.url, tests_dir], check=True, timeout=30)
+    assert _queries(respan.accepted) == ["q0", "q1", "q2"]
+
+
+class _Raising:
+    def export(self, batch: Sequence[bytes]) -> ExportResult:
+        raise RuntimeError("exporter bug")
+
+    def force_flush(self, timeout: float = 5.0) -> bool:
+        raise RuntimeError("exporter bug")
+
+    def shutdown(self) -> None:
+        raise RuntimeError("exporter bug")
+
+
+def test_a_broken_exporter_never_raises_into_the_caller(caplog: pytest.LogCaptureFixture) -> None:
+    """An exporter that raises everywhere costs the caller nothing: its batches count as
+    failed and the failures are logged."""
+    observer = RespanObserver(exporter=_Raising(), flush_interval=0.01)
+    with caplog.at_level(logging.ERROR, "difykit.respan"):
+        _hand_over(observer, 2)
+        assert observer.flush(5)
+        assert observer.shutdown(5)
+    assert observer.stats().spans_failed == 2
+    assert any("exporter" in r.getMessage() for r in caplog.records)
