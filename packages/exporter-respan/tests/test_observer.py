@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pytest
 from difykit import Dify, DifyKnowledge
-from difykit_core import BadRequestError, DifyStreamError
+from difykit_core import BadRequestError, CallInfo, DifyStreamError
 from difykit_exporter_respan import RespanObserver, respan_context
 from difykit_exporter_respan._nodes import span_id
 from difykit_testing import DifyEmulator
@@ -238,7 +238,13 @@ def test_succeeded_workflow_run_logs_inputs_outputs_and_tokens(
     assert root["status"] == "success"
     assert root["input"] == {"topic": "tea"}
     assert root["output"] == run.outputs
-    assert root["usage"] == {"total_tokens": run.data.total_tokens}
+    if streaming:  # the LLM nodes' usage adds the prompt/completion split
+        llm = spans[2]
+        assert llm["span_name"] == "LLM"
+        assert root["usage"] == {**llm["usage"], "total_tokens": run.data.total_tokens}  # type: ignore[dict-item]
+        assert root["prompt_tokens"] == llm["prompt_tokens"]
+    else:
+        assert root["usage"] == {"total_tokens": run.data.total_tokens}
     assert root["customer_identifier"] == "user-4"
     assert "session_identifier" not in root
     meta = _meta(root)
@@ -464,3 +470,25 @@ def test_context_is_captured_when_the_call_is_made_and_kept_in_other_threads(
         if s["span_name"] == "dify.chat.send"
     }
     assert sessions == {f"from {i}": f"thread-{i}" for i in range(4)}
+
+
+def test_message_events_never_reach_the_exporter(
+    emulator: DifyEmulator, dify_url: str, respan: FakeRespan
+) -> None:
+    """A long answer's ``message`` events are not handed to the exporter at all: it
+    subscribes to node, loop, iteration and agent events only."""
+    handed: list[str] = []
+
+    class Counting(RespanObserver):
+        def on_event(self, call: CallInfo, event: object, elapsed: float) -> None:
+            handed.append(getattr(event, "event", "?"))
+            super().on_event(call, event, elapsed)
+
+    observer = Counting("rk-test", endpoint=respan.url)
+    app = emulator.add_app(mode="advanced-chat", reply=" ".join(["word"] * 200))
+    with Dify(api_key=app.api_key, base_url=dify_url, observers=[observer]) as dify:
+        events = [e.event for e in dify.chat.stream(query="talk", user="user-12")]
+    assert events.count("message") == 200
+    assert handed == [e for e in events if e in observer.event_kinds]
+    assert "message" not in handed
+    assert observer.shutdown(5)

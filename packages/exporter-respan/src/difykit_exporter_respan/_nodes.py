@@ -64,6 +64,9 @@ class GraphSummary:
     provider: str | None = None
     llm_cost: float | None = None
     """Sum of the USD prices of LLM nodes (``None`` when none was priced in USD)."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    """Token sums over the LLM nodes that reported usage."""
     first_llm_start: float | None = None
     first_llm_end: float | None = None
     llm_server_ttft: float | None = None
@@ -254,6 +257,8 @@ def _llm_fields(
     total = usage.get("total_tokens", execution.get("total_tokens"))
     if isinstance(prompt, int) and isinstance(completion, int):
         span["prompt_tokens"], span["completion_tokens"] = prompt, completion
+        summary.prompt_tokens += prompt
+        summary.completion_tokens += completion
         span["usage"] = {
             "prompt_tokens": prompt,
             "completion_tokens": completion,

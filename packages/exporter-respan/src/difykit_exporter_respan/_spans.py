@@ -318,8 +318,17 @@ def _usage(
         metadata["dify.latency_server"] = usage.latency
         metadata["dify.time_to_first_token_server"] = usage.time_to_first_token
     elif isinstance(result, WorkflowRun) and result.data.total_tokens is not None:
-        root["usage"] = {"total_tokens": result.data.total_tokens}
-        root["total_request_tokens"] = result.data.total_tokens
+        total = result.data.total_tokens
+        root["usage"] = {"total_tokens": total}
+        root["total_request_tokens"] = total
+        if graph.prompt_tokens or graph.completion_tokens:  # a stream: its LLM nodes' sums
+            root["prompt_tokens"] = graph.prompt_tokens
+            root["completion_tokens"] = graph.completion_tokens
+            root["usage"] = {
+                "prompt_tokens": graph.prompt_tokens,
+                "completion_tokens": graph.completion_tokens,
+                "total_tokens": total,
+            }
     if "cost" not in root and graph.llm_cost is not None:
         root["cost"] = graph.llm_cost
     if graph.model:
