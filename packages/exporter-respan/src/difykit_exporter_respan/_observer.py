@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from difykit_core.transport import CallEnd, CallInfo, Observer
@@ -84,6 +83,9 @@ class RespanObserver(Observer):
         exit_timeout: Seconds the exit hook waits to send what is queued.
         exporter: Where spans go instead of Respan's ingest API (e.g.
             :class:`~difykit_exporter_respan.testing.InMemoryExporter`).
+
+    Raises:
+        ValueError: An option is out of range (the message names it).
     """
 
     def __init__(
@@ -123,10 +125,6 @@ class RespanObserver(Observer):
             max_batch_bytes=max_batch_bytes,
             flush_interval=flush_interval,
             max_attempts=max_attempts,
-            custom_exporter=exporter is not None,
-        )
-        self.settings = replace(
-            self.settings,
             backoff_base=backoff_base,
             backoff_cap=backoff_cap,
             batch_deadline=batch_deadline,
@@ -134,6 +132,7 @@ class RespanObserver(Observer):
             breaker_cooldown=breaker_cooldown,
             request_timeout=request_timeout,
             exit_timeout=exit_timeout,
+            custom_exporter=exporter is not None,
         )
         self.event_kinds: frozenset[str] = EVENT_KINDS
         """The stream events this observer receives (read once by each client)."""

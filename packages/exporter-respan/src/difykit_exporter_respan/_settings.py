@@ -76,6 +76,13 @@ class ExporterSettings:
         max_batch_bytes: int,
         flush_interval: float,
         max_attempts: int,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        batch_deadline: float = 60.0,
+        breaker_threshold: int = 3,
+        breaker_cooldown: float = 30.0,
+        request_timeout: float = 10.0,
+        exit_timeout: float = 5.0,
         custom_exporter: bool = False,
     ) -> ExporterSettings:
         """Settings from arguments, falling back to ``RESPAN_*`` environment variables.
@@ -94,6 +101,14 @@ class ExporterSettings:
         _check(max_batch_bytes >= 1024, "max_batch_bytes must be at least 1024")
         _check(flush_interval > 0, "flush_interval must be positive")
         _check(max_attempts >= 1, "max_attempts must be at least 1")
+        _check(
+            0 < backoff_base <= backoff_cap, "backoff_base must be positive, at most backoff_cap"
+        )
+        _check(batch_deadline > 0, "batch_deadline must be positive")
+        _check(breaker_threshold >= 1, "breaker_threshold must be at least 1")
+        _check(breaker_cooldown >= 0, "breaker_cooldown must not be negative")
+        _check(request_timeout > 0, "request_timeout must be positive")
+        _check(exit_timeout >= 0, "exit_timeout must not be negative")
         disabled = os.environ.get("RESPAN_DISABLED", "").lower() in ("1", "true", "yes")
         enabled = not disabled and (key is not None or custom_exporter)
         if not enabled:
@@ -112,6 +127,13 @@ class ExporterSettings:
             max_batch_bytes=max_batch_bytes,
             flush_interval=flush_interval,
             max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            batch_deadline=batch_deadline,
+            breaker_threshold=breaker_threshold,
+            breaker_cooldown=breaker_cooldown,
+            request_timeout=request_timeout,
+            exit_timeout=exit_timeout,
         )
 
 
