@@ -368,6 +368,6 @@ def run() -> Section:
 if __name__ == "__main__":
     section = run()
     for row in section.rows:
-        print(f"{row.name}: {row.ours:.1f} vs {row.baseline:.1f} µs/call ({row.summary})")
+        print(f"{row.name}: {row.ours:.1f} vs {row.baseline:.1f} {row.unit} ({row.summary})")
     for note in section.notes:
         print("-", note)
