@@ -20,6 +20,7 @@ import blocking_calls
 import exporter_bench
 import first_event
 import import_time
+import proxy_bench
 import sse_decoding
 from _common import DASH, ROOT, TIMES, Row, Section
 
@@ -30,6 +31,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
     ("time to first event", first_event.run),
     ("import time", import_time.run),
     ("Respan exporter", exporter_bench.run),
+    ("difykit-proxy", proxy_bench.run),
 ]
 
 
