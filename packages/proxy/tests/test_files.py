@@ -44,17 +44,52 @@ def test_too_many_images_are_refused_before_anything_is_sent(stack: Stack) -> No
 
 
 def test_app_without_file_upload_refuses_images(stack: Stack) -> None:
-    """An app with file upload off: 400 images_not_allowed."""
+    """An app with file upload off: 400 files_not_allowed."""
     stack.apps["chat"].file_upload = False
     with pytest.raises(openai.BadRequestError) as caught:
         stack.client().chat.completions.create(model="chat", messages=_message(DATA_URL))
-    assert caught.value.code == "images_not_allowed"
+    assert caught.value.code == "files_not_allowed"
 
 
 def test_broken_data_url_is_a_400(stack: Stack) -> None:
-    """A data URL that is not base64: 400 invalid_image_url."""
+    """A data URL that is not base64: 400 invalid_file_data."""
     with pytest.raises(openai.BadRequestError) as caught:
         stack.client().chat.completions.create(
             model="chat", messages=_message("data:image/png;base64,@@@")
         )
-    assert caught.value.code == "invalid_image_url"
+    assert caught.value.code == "invalid_file_data"
+
+
+def test_document_file_part_is_uploaded_as_a_document(stack: Stack) -> None:
+    """A `file` part (base64 PDF) is uploaded under its name and sent as a document."""
+    pdf = base64.b64encode(b"%PDF-1.4 tiny").decode()
+    content: list[ChatCompletionContentPartParam] = [
+        {"type": "text", "text": "Summarize"},
+        {
+            "type": "file",
+            "file": {"file_data": f"data:application/pdf;base64,{pdf}", "filename": "report.pdf"},
+        },
+    ]
+    completion = stack.client().chat.completions.create(
+        model="chat", messages=[{"role": "user", "content": content}]
+    )
+    assert completion.choices[0].message.content == "[0] Summarize"
+    [uploaded] = stack.apps["chat"].files.values()
+    assert (uploaded.name, uploaded.mime_type) == ("report.pdf", "application/pdf")
+    [message] = stack.apps["chat"].messages.values()
+    assert [f["type"] for f in message.files] == ["document"]
+
+
+def test_audio_is_refused_by_an_app_that_takes_images_and_documents(stack: Stack) -> None:
+    """input_audio to an app whose allowed types exclude audio: 400 before any upload."""
+    audio = base64.b64encode(b"RIFF....WAVE").decode()
+    content: list[ChatCompletionContentPartParam] = [
+        {"type": "text", "text": "Transcribe"},
+        {"type": "input_audio", "input_audio": {"data": audio, "format": "wav"}},
+    ]
+    with pytest.raises(openai.BadRequestError) as caught:
+        stack.client().chat.completions.create(
+            model="chat", messages=[{"role": "user", "content": content}]
+        )
+    assert caught.value.code == "file_type_not_allowed"
+    assert "/v1/files/upload" not in stack.recorder.paths()

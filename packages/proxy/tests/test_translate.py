@@ -26,6 +26,7 @@ from difykit_core.types import (
 )
 from difykit_proxy._openai import ChatCompletionRequest, ChatMessage
 from difykit_proxy._translate import (
+    Attachment,
     ProxyError,
     StreamTranslator,
     ToolCallOut,
@@ -145,7 +146,8 @@ def test_normalize_reads_parts_developer_role_and_tool_calls() -> None:
         }
     )
     normal = normalize(message)
-    assert (normal.role, normal.text, normal.images) == ("system", "Look", ("https://x/cat.png",))
+    assert (normal.role, normal.text) == ("system", "Look")
+    assert normal.files == (Attachment("https://x/cat.png"),)
     call = ChatMessage.model_validate(
         {
             "role": "assistant",

@@ -19,6 +19,7 @@ import httpx
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -116,6 +117,8 @@ async def chat_completions(request: Request) -> Response:
     if body.stream:
         return EventSourceResponse(
             completion.chunks(),
+            # a client gone before the first chunk was pulled: close and stop all the same
+            background=BackgroundTask(completion.aclose),
             ping=int(max(1, settings.ping_interval)),
             headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

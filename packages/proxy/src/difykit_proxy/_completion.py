@@ -26,7 +26,7 @@ from difykit_core.models.events import BaseEvent
 from difykit_core.types import RemoteFile, UploadedFile
 from pydantic import JsonValue
 
-from ._files import check_images, prepare_files
+from ._files import check_files, prepare_files
 from ._openai import ChatCompletionRequest
 from ._registry import App, AppRegistry
 from ._settings import ProxySettings
@@ -202,8 +202,8 @@ class Completion:
         self.turn = turn = split_turn(request.messages)
         conversation_id = await self._conversation(app, turn, user)
         try:
-            images = check_images(turn.images, app.parameters, model=app.name)
-            files = await prepare_files(images, client=app.client, user=user, model=app.name)
+            checked = check_files(turn.files, app.parameters, model=app.name)
+            files = await prepare_files(checked, client=app.client, user=user, model=app.name)
             try:
                 await self._start(app, turn, user, conversation_id, files)
             except NotFoundError:

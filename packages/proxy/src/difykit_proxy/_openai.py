@@ -12,10 +12,14 @@ from typing import Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 __all__ = [
+    "AudioData",
+    "AudioPart",
     "ChatCompletionRequest",
     "ChatMessage",
     "ContentPart",
     "DifyExtension",
+    "FileData",
+    "FilePart",
     "ImagePart",
     "ImageURL",
     "StreamOptions",
@@ -50,13 +54,42 @@ class ImagePart(_Lenient):
     image_url: ImageURL
 
 
+class FileData(_Lenient):
+    """The ``file`` object of a file part: base64 data (a data URL or bare), and a name."""
+
+    file_data: str | None = None
+    file_id: str | None = None
+    filename: str | None = None
+
+
+class FilePart(_Lenient):
+    """A ``{"type": "file", "file": {"file_data": …, "filename": …}}`` content part."""
+
+    type: Literal["file"]
+    file: FileData
+
+
+class AudioData(_Lenient):
+    """The ``input_audio`` object: base64 audio and its format (``wav``, ``mp3``)."""
+
+    data: str
+    format: str = "wav"
+
+
+class AudioPart(_Lenient):
+    """A ``{"type": "input_audio", "input_audio": {"data": …, "format": …}}`` content part."""
+
+    type: Literal["input_audio"]
+    input_audio: AudioData
+
+
 class OtherPart(_Lenient):
     """Any other content part (``input_audio``, ``file``, ``refusal``…): kept, reported."""
 
     type: str
 
 
-ContentPart: TypeAlias = TextPart | ImagePart | OtherPart
+ContentPart: TypeAlias = TextPart | ImagePart | FilePart | AudioPart | OtherPart
 
 
 class ToolCallFunction(_Lenient):

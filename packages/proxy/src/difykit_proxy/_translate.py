@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -41,9 +42,10 @@ from difykit_core.types import (
 )
 from pydantic import JsonValue
 
-from ._openai import ChatCompletionRequest, ChatMessage, ImagePart, TextPart
+from ._openai import AudioPart, ChatCompletionRequest, ChatMessage, FilePart, ImagePart, TextPart
 
 __all__ = [
+    "Attachment",
     "Message",
     "ProxyError",
     "StreamTranslator",
@@ -248,20 +250,28 @@ def check_parameters(
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file of a message: an ``http(s)`` image URL, or a ``data:`` URL (with a file name)."""
+
+    url: str
+    filename: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
-    """A message reduced to what identifies it (role, text, images, tool calls)."""
+    """A message reduced to what identifies it (role, text, files, tool calls)."""
 
     role: str
     text: str
-    images: tuple[str, ...] = ()
+    files: tuple[Attachment, ...] = ()
     tool_calls: tuple[tuple[str, str], ...] = ()
     tool_call_id: str | None = None
 
     def key(self) -> list[JsonValue]:
         """A JSON-able identity (data URLs by digest, so keys stay small)."""
-        images: list[JsonValue] = [_image_key(url) for url in self.images]
+        files: list[JsonValue] = [[_image_key(f.url), f.filename] for f in self.files]
         calls: list[JsonValue] = [[name, args] for name, args in self.tool_calls]
-        return [self.role, self.text, images, calls, self.tool_call_id]
+        return [self.role, self.text, files, calls, self.tool_call_id]
 
 
 def _image_key(url: str) -> str:
@@ -281,7 +291,7 @@ def normalize(message: ChatMessage) -> Message:
     """The identity of one OpenAI message (``developer`` is ``system``; whitespace trimmed)."""
     role = "system" if message.role == "developer" else message.role
     texts: list[str] = []
-    images: list[str] = []
+    files: list[Attachment] = []
     content = message.content
     if isinstance(content, str):
         texts.append(content)
@@ -290,12 +300,35 @@ def normalize(message: ChatMessage) -> Message:
             if isinstance(part, TextPart):
                 texts.append(part.text)
             elif isinstance(part, ImagePart):
-                images.append(part.image_url.url)
+                files.append(Attachment(part.image_url.url))
+            elif isinstance(part, FilePart):
+                files.append(_file_part(part))
+            elif isinstance(part, AudioPart):
+                audio = part.input_audio
+                mime = f"audio/{'mpeg' if audio.format == 'mp3' else audio.format}"
+                files.append(
+                    Attachment(f"data:{mime};base64,{audio.data}", f"audio.{audio.format}")
+                )
     calls = tuple(
         (call.function.name, _normal_arguments(call.function.arguments))
         for call in message.tool_calls or ()
     )
-    return Message(role, "\n".join(texts).strip(), tuple(images), calls, message.tool_call_id)
+    return Message(role, "\n".join(texts).strip(), tuple(files), calls, message.tool_call_id)
+
+
+def _file_part(part: FilePart) -> Attachment:
+    data, name = part.file.file_data, part.file.filename
+    if not data:
+        raise ProxyError(
+            400,
+            "A file part needs file_data (base64): OpenAI file ids do not exist on Dify.",
+            code="unsupported_file",
+            param="messages",
+        )
+    if not data.startswith("data:"):
+        mime = (mimetypes.guess_type(name)[0] if name else None) or "application/octet-stream"
+        data = f"data:{mime};base64,{data}"
+    return Attachment(data, name)
 
 
 def assistant_reply(content: str, tool_calls: Sequence[ToolCallOut] = ()) -> Message:
@@ -334,9 +367,9 @@ class Turn:
     """The messages after it: the turn to send."""
 
     @property
-    def images(self) -> tuple[str, ...]:
-        """Image URLs of the new turn's messages."""
-        return tuple(url for m in self.new for url in m.images)
+    def files(self) -> tuple[Attachment, ...]:
+        """The files of the new turn's messages."""
+        return tuple(f for m in self.new for f in m.files)
 
     def query(self, *, continuing: bool, history: Literal["flatten", "last"]) -> str:
         """The Dify ``query``: the new turn, with the history flattened in when it must be.
@@ -374,7 +407,7 @@ def split_turn(messages: Sequence[ChatMessage]) -> Turn:
             code="invalid_messages",
             param="messages",
         )
-    if not any(m.text or m.images for m in new if m.role != "system"):
+    if not any(m.text or m.files for m in new if m.role != "system"):
         raise ProxyError(
             400, "The new user message is empty.", code="empty_message", param="messages"
         )
