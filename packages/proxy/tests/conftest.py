@@ -89,14 +89,12 @@ class Stack:
     @contextlib.contextmanager
     def proxy(self, **overrides: Any) -> Iterator[str]:
         """Serve a (new) proxy in front of the emulator; yield its base URL."""
-        settings = load_settings(
-            None,
-            env_file=None,
-            proxy_keys=[KEY, OTHER_KEY],
-            apps={name: {"key": app.api_key} for name, app in self.apps.items()},
-            dify_base_url=self.dify_url,
-            **(self.settings | overrides),
-        )
+        defaults: dict[str, Any] = {
+            "proxy_keys": [KEY, OTHER_KEY],
+            "apps": {name: {"key": app.api_key} for name, app in self.apps.items()},
+            "dify_base_url": self.dify_url,
+        }
+        settings = load_settings(None, env_file=None, **(defaults | self.settings | overrides))
         with serve_in_thread(create_app(settings)) as url:
             self.base_url = url
             yield url

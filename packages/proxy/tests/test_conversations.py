@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from conftest import OTHER_KEY, Stack
+from difykit_testing import InputVariable
 from openai.types.chat import ChatCompletionMessageParam
 
 
@@ -134,3 +136,23 @@ def test_stale_stored_conversation_starts_over(stack: Stack) -> None:
     first = _ask(stack, [_user("A")])
     stack.apps["chat"].conversations.clear()
     assert _ask(stack, [_user("A"), _assistant(first), _user("B")]).startswith("[0] User: A")
+
+
+def test_messages_input_passes_the_whole_history_to_the_app(
+    make_stack: Callable[..., Stack],
+) -> None:
+    """messages_input: the whole history as JSON in that input; the query is the new turn."""
+    stack = make_stack()
+    stack.apps["chatflow"].inputs.append(InputVariable("messages", type="paragraph"))
+    apps = {name: {"key": app.api_key} for name, app in stack.apps.items()}
+    apps["chatflow"] = {"key": stack.apps["chatflow"].api_key, "messages_input": "messages"}
+    with stack.proxy(apps=apps):
+        history = [_user("A"), _assistant("R"), _user("B")]
+        reply = stack.client().chat.completions.create(model="chatflow", messages=history)
+    assert reply.choices[0].message.content == "Echo: B"
+    [message] = stack.apps["chatflow"].messages.values()
+    assert json.loads(message.inputs["messages"]) == [
+        {"role": "user", "content": "A"},
+        {"role": "assistant", "content": "R"},
+        {"role": "user", "content": "B"},
+    ]

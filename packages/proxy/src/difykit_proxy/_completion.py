@@ -169,7 +169,7 @@ class Completion:
         explicit = (self.request.dify.conversation_id if self.request.dify else None) or (
             self._conversation_header
         )
-        if explicit or app.mode not in CHAT_MODES:
+        if explicit or app.mode not in CHAT_MODES or app.config.messages_input:
             return explicit
         if not turn.prior:
             return None
@@ -180,6 +180,8 @@ class Completion:
         return found
 
     def _query(self, app: App, turn: Turn, *, continuing: bool) -> str:
+        if app.config.messages_input:
+            continuing = True  # the history travels in the input variable
         query = turn.query(continuing=continuing, history=self.services.settings.history)
         if self._emulating_tools():
             query = (
@@ -255,6 +257,9 @@ class Completion:
         query = self._query(app, turn, continuing=conversation_id is not None)
         inputs: dict[str, JsonValue] = dict(self.request.dify.inputs) if self.request.dify else {}
         _fill_inputs(app, inputs, query)
+        if app.config.messages_input:
+            history = [{"role": m.role, "content": m.text} for m in (*turn.prior, *turn.new)]
+            inputs[app.config.messages_input] = json.dumps(history, ensure_ascii=False)
         if conversation_id is None:
             missing = [name for name in _required_inputs(app) if inputs.get(name) in (None, "")]
             if missing:
@@ -328,6 +333,8 @@ class Completion:
         """Store the conversation under the history that now includes the answer."""
         stream, translator, turn = self.stream, self.translator, self.turn
         if stream is None or translator is None or turn is None or self.app.mode not in CHAT_MODES:
+            return
+        if self.app.config.messages_input:
             return
         conversation_id = stream.conversation_id
         if not conversation_id:

@@ -41,6 +41,9 @@ class AppConfig(BaseModel):
     """Workflow or completion: the input variable that receives the user's message."""
     output: str | None = None
     """Workflow: the output variable that is the answer (default: the single output)."""
+    messages_input: str | None = None
+    """An input variable that receives the whole ``messages`` list as JSON, for apps built to
+    read it; each request is then a new Dify conversation and the query is the new turn."""
 
 
 def _env(name: str, *others: str) -> AliasChoices:
