@@ -25,6 +25,11 @@ def _wait_for(predicate: object, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
+def _metrics(stack: Stack) -> str:
+    url = stack.base_url.removesuffix("/v1") + "/metrics"
+    return httpx.get(url, headers={"Authorization": f"Bearer {KEY}"}).text
+
+
 def _stops(stack: Stack) -> list[tuple[str, bytes]]:
     return [(path, body) for _, path, body in stack.recorder.requests if path.endswith("/stop")]
 
@@ -56,6 +61,9 @@ def test_stream_disconnect_stops_the_task_with_the_same_user(stack: Stack, model
     gc.collect()
     _wait_for(lambda: task.finished)
     assert task.stopped_by in (None, "carol")
+    line = f'difykit_proxy_upstream_stops_total{{model="{model}",result="stopped"}} 1'
+    _wait_for(lambda: line in _metrics(stack))
+    assert "difykit_proxy_streams_open 0" in _metrics(stack)
 
 
 def test_finished_stream_sends_no_stop(stack: Stack) -> None:

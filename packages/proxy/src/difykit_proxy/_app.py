@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -92,7 +93,28 @@ async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
 
 
 async def chat_completions(request: Request) -> Response:
-    """``POST /v1/chat/completions`` (stream and not)."""
+    """``POST /v1/chat/completions`` (stream and not), counted in ``/metrics``."""
+    started = time.perf_counter()
+    model, stream, status = "", False, 500
+    try:
+        response = await _chat_completions(request)
+        status = response.status_code
+        model = str(getattr(request.state, "model", ""))
+        stream = bool(getattr(request.state, "stream", False))
+        return response
+    except ProxyError as exc:
+        status = exc.status
+        model = str(getattr(request.state, "model", ""))
+        stream = bool(getattr(request.state, "stream", False))
+        raise
+    finally:
+        if status != 401:  # unauthenticated requests are not counted
+            _services(request).metrics.request(
+                model=model, status=status, stream=stream, seconds=time.perf_counter() - started
+            )
+
+
+async def _chat_completions(request: Request) -> Response:
     tenant = _authenticate(request)
     services = _services(request)
     settings = services.settings
@@ -101,6 +123,7 @@ async def chat_completions(request: Request) -> Response:
         body = ChatCompletionRequest.model_validate(raw)
     except ValidationError as exc:
         raise _validation_error(exc) from None
+    request.state.model, request.state.stream = body.model, bool(body.stream)
     ignored = check_parameters(
         body, strict=settings.parameters == "strict", emulate_tools=settings.tools == "emulate"
     )
@@ -163,6 +186,13 @@ async def get_model(request: Request) -> Response:
     _authenticate(request)
     app = await _services(request).registry.resolve(str(request.path_params["model"]))
     return JSONResponse(_model(app))
+
+
+async def metrics(request: Request) -> Response:
+    """``GET /metrics``: Prometheus text (needs a proxy key, like every route but /health)."""
+    _authenticate(request)
+    text = _services(request).metrics.render()
+    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 async def health(request: Request) -> Response:
@@ -235,6 +265,7 @@ def create_app(
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", get_model, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
     ]
     return Starlette(

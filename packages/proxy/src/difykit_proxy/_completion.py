@@ -27,6 +27,7 @@ from difykit_core.types import RemoteFile, UploadedFile
 from pydantic import JsonValue
 
 from ._files import check_files, prepare_files
+from ._metrics import Metrics
 from ._openai import ChatCompletionRequest
 from ._registry import App, AppRegistry
 from ._settings import ProxySettings
@@ -59,6 +60,7 @@ class Services:
     settings: ProxySettings
     registry: AppRegistry
     store: ConversationStore
+    metrics: Metrics = field(default_factory=Metrics)
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -365,6 +367,8 @@ class Completion:
         translator = self.translator
         assert translator is not None
         ended = False
+        metrics = self.services.metrics
+        metrics.streams_open += 1
         try:
             yield dumps(translator.opening())
             async for chunks in self._events():
@@ -379,8 +383,11 @@ class Completion:
         except DifyError as exc:
             ended = True  # the run ended upstream
             log.warning("model %s: failed mid-stream: %s", self.app.name, exc)
-            yield dumps(translator.error_chunk(error_from_dify(exc, model=self.app.name)))
+            error = error_from_dify(exc, model=self.app.name)
+            metrics.stream_error(model=self.app.name, code=error.code or "error")
+            yield dumps(translator.error_chunk(error))
         finally:
+            metrics.streams_open -= 1
             await self._end(ended)
 
     async def collect(self) -> Json:
@@ -422,9 +429,10 @@ class Completion:
         task_id, app, user = stream.task_id, self.app, self.user
         if not task_id:
             return
-        timeout = self.services.settings.stop_timeout
+        timeout, metrics = self.services.settings.stop_timeout, self.services.metrics
 
         async def stop() -> None:
+            result = "timeout"
             with anyio.move_on_after(timeout):
                 try:
                     if app.mode in CHAT_MODES:
@@ -433,8 +441,11 @@ class Completion:
                         await app.client.completion.stop(task_id, user=user)
                     else:
                         await app.client.workflows.stop(task_id, user=user)
+                    result = "stopped"
                     log.info("model %s: client left; task stopped", app.name)
                 except DifyError as exc:
+                    result = "failed"
                     log.info("model %s: client left; stop failed: %s", app.name, exc)
+            metrics.stop(model=app.name, result=result)
 
         self.services.spawn(stop())
