@@ -24,6 +24,7 @@ def test_metrics_count_requests_by_model_status_and_stream(stack: Stack) -> None
     text = httpx.get(url, headers={"Authorization": f"Bearer {KEY}"}).text
     assert 'difykit_proxy_requests_total{model="chat",status="200",stream="false"} 1' in text
     assert 'difykit_proxy_requests_total{model="chat",status="200",stream="true"} 1' in text
-    assert 'difykit_proxy_requests_total{model="nope",status="404",stream="false"} 1' in text
+    assert 'difykit_proxy_requests_total{model="unknown",status="404",stream="false"} 1' in text
+    assert "nope" not in text  # a client's model name never becomes a label
     assert "difykit_proxy_streams_open 0" in text
     assert "difykit_proxy_response_start_seconds_count 3" in text

@@ -95,22 +95,23 @@ async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions`` (stream and not), counted in ``/metrics``."""
     started = time.perf_counter()
-    model, stream, status = "", False, 500
+    status = 500
     try:
         response = await _chat_completions(request)
         status = response.status_code
-        model = str(getattr(request.state, "model", ""))
-        stream = bool(getattr(request.state, "stream", False))
         return response
     except ProxyError as exc:
         status = exc.status
-        model = str(getattr(request.state, "model", ""))
-        stream = bool(getattr(request.state, "stream", False))
         raise
     finally:
         if status != 401:  # unauthenticated requests are not counted
+            completion: Completion | None = getattr(request.state, "completion", None)
+            # only configured model names become labels (no cardinality from client input)
+            model = (completion.model_name if completion else None) or "unknown"
+            stream = bool(completion and completion.request.stream)
+            seconds = time.perf_counter() - started
             _services(request).metrics.request(
-                model=model, status=status, stream=stream, seconds=time.perf_counter() - started
+                model=model, status=status, stream=stream, seconds=seconds
             )
 
 
@@ -123,7 +124,6 @@ async def _chat_completions(request: Request) -> Response:
         body = ChatCompletionRequest.model_validate(raw)
     except ValidationError as exc:
         raise _validation_error(exc) from None
-    request.state.model, request.state.stream = body.model, bool(body.stream)
     ignored = check_parameters(
         body, strict=settings.parameters == "strict", emulate_tools=settings.tools == "emulate"
     )
@@ -135,6 +135,7 @@ async def _chat_completions(request: Request) -> Response:
         tenant=tenant,
         conversation_header=request.headers.get("x-dify-conversation-id"),
     )
+    request.state.completion = completion
     await completion.open()
     headers = completion.headers(ignored)
     if body.stream:

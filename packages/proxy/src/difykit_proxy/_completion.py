@@ -14,8 +14,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from ._translate import (
     Json,
     ProxyError,
     StreamTranslator,
+    ToolCallOut,
     Turn,
     assistant_reply,
     error_from_dify,
@@ -73,6 +75,10 @@ class Services:
         """Wait up to ``timeout`` seconds for background work (stop calls) to end."""
         if self.background:
             await asyncio.wait(list(self.background), timeout=timeout)
+
+
+def _tool_call_id() -> str:
+    return f"call_{uuid.uuid4().hex[:24]}"
 
 
 def dumps(value: Json) -> str:
@@ -158,6 +164,8 @@ class Completion:
         self._first: BaseEvent | None = None
         self.translator: StreamTranslator | None = None
         self.turn: Turn | None = None
+        self.model_name: str | None = None
+        """The model's name once it resolved to an app."""
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -202,6 +210,7 @@ class Completion:
         """
         request, settings = self.request, self.services.settings
         self.app = app = await self.services.registry.resolve(request.model)
+        self.model_name = app.name
         self.user = user = self._user()
         self.turn = turn = split_turn(request.messages)
         conversation_id = await self._conversation(app, turn, user)
@@ -225,14 +234,11 @@ class Completion:
         assert stream is not None
         ident = stream.message_id or stream.workflow_run_id or stream.task_id or uuid.uuid4().hex
         base = urlsplit(settings.dify_base_url)
-        parser = None
+        parser: Callable[[str], list[ToolCallOut] | None] | None = None
         if self._emulating_tools():
-            names = tool_names(request.tools or [])
-
-            def parser(text: str) -> Any:
-                return parse_tool_calls(
-                    text, names=names, new_id=lambda: f"call_{uuid.uuid4().hex[:24]}"
-                )
+            parser = partial(
+                parse_tool_calls, names=tool_names(request.tools or []), new_id=_tool_call_id
+            )
 
         self.translator = StreamTranslator(
             completion_id=f"chatcmpl-{ident}",
