@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from difykit_testing import DifyEmulator
 
-COMMAND = [sys.executable, "-c", "from difykit_proxy._cli import main; raise SystemExit(main())"]
+COMMAND = [sys.executable, "-m", "difykit_proxy"]
 
 
 def _free_port() -> int:

@@ -46,6 +46,7 @@ def _demo(overrides: dict[str, Any]) -> Iterator[dict[str, str]]:
             dify_api_keys=[],
             dify_base_url=dify_url,
         )
+        overrides.setdefault("show_nodes", True)  # the chatflow's node events are part of the show
         yield {name: emulator.apps_by_key[key].mode for name, key in keys.items()}
 
 
