@@ -6,6 +6,7 @@ conversation store. Every error, validation included, is OpenAI's error JSON.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
 import httpx
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
@@ -84,12 +84,10 @@ def _validation_error(exc: ValidationError) -> ProxyError:
     return ProxyError(400, f"{param}: {first['msg']}", code="invalid_request", param=param)
 
 
-async def _watch_disconnect(request: Request, scope: anyio.CancelScope) -> None:
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            scope.cancel()
-            return
+async def _disconnected(request: Request) -> None:
+    """Return when the client hangs up (the body is read, so the next message says so)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 async def chat_completions(request: Request) -> Response:
@@ -146,24 +144,22 @@ async def _chat_completions(request: Request) -> Response:
             ping=int(max(1, settings.ping_interval)),
             headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    result: dict[str, Any] | None = None
-    failure: ProxyError | None = None
+    # Collect while watching for the client to leave (plain asyncio tasks: an anyio task
+    # group costs ~0.1 ms a request here). A hang-up cancels the collection, which closes
+    # upstream and stops the Dify task.
+    collecting = asyncio.ensure_future(completion.collect())
+    watching = asyncio.ensure_future(_disconnected(request))
     try:
-        async with anyio.create_task_group() as group:
-            group.start_soon(_watch_disconnect, request, group.cancel_scope)
-            try:
-                result = await completion.collect()
-            except ProxyError as exc:
-                failure = exc
-            group.cancel_scope.cancel()
+        await asyncio.wait({collecting, watching}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        if result is None:
+        watching.cancel()
+        if not collecting.done():
+            collecting.cancel()
+            await asyncio.gather(collecting, return_exceptions=True)
             await completion.aclose()
-    if failure is not None:
-        raise failure
-    if result is None:  # the client left
+    if collecting.cancelled():  # the client left
         return Response(status_code=499)
-    return JSONResponse(result, headers=headers)
+    return JSONResponse(collecting.result(), headers=headers)
 
 
 def _model(app: App) -> dict[str, Any]:
