@@ -225,3 +225,13 @@ def test_quiet_stream_gets_keepalive_comments(make_stack: Callable[..., Stack]) 
         lines = [line for line in response.iter_lines() if line]
     assert any(line.startswith(":") for line in lines)
     assert lines[-1] == "data: [DONE]"
+
+
+def test_models_named_by_info_and_unreachable_apps_left_out(stack: Stack) -> None:
+    """dify_api_keys apps are named by /info; a key Dify refuses is left out of the list."""
+    keys = ["app-unknown-key", stack.apps["agent"].api_key]
+    with stack.proxy(apps={}, dify_api_keys=keys):
+        client = stack.client()
+        assert [m.id for m in client.models.list().data] == ["Agent"]
+        reply = client.chat.completions.create(model="Agent", messages=HELLO)
+    assert reply.choices[0].message.content == EXPECTED["agent"]

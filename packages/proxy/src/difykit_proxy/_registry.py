@@ -132,16 +132,23 @@ class AppRegistry:
             ProxyError: 404 ``model_not_found`` (``param: "model"``), or Dify's refusal of the
                 app key, mapped.
         """
-        try:
-            config = self._configs.get(model)
-            if config is not None:
+        config = self._configs.get(model)
+        if config is not None:
+            try:
                 return self._app(model, config, await self._describe(config))
-            for config in self._unnamed:
+            except DifyError as exc:
+                raise error_from_dify(exc, model=model) from exc
+        failures: list[DifyError] = []
+        for config in self._unnamed:  # one app Dify refuses must not hide the others
+            try:
                 described = await self._describe(config)
-                if described.info.name == model:
-                    return self._app(model, config, described)
-        except DifyError as exc:
-            raise error_from_dify(exc, model=model) from exc
+            except DifyError as exc:
+                failures.append(exc)
+                continue
+            if described.info.name == model:
+                return self._app(model, config, described)
+        if failures:  # the model may be an app whose name could not be read
+            raise error_from_dify(failures[0], model=model) from failures[0]
         raise ProxyError(
             404,
             f"The model {model!r} does not exist on this proxy (GET /v1/models lists them).",

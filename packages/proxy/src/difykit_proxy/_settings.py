@@ -36,7 +36,7 @@ class AppConfig(BaseModel):
     key: str = Field(min_length=1)
     """The app's API key (``app-…``)."""
     mode: Literal["chat", "agent-chat", "advanced-chat", "completion", "workflow"] | None = None
-    """Skip the ``/info`` look-up of the mode."""
+    """Route as this mode instead of the one ``/info`` reports."""
     input: str | None = None
     """Workflow or completion: the input variable that receives the user's message."""
     output: str | None = None
