@@ -14,7 +14,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -365,6 +366,29 @@ class Completion:
                 return
             event = await self._next()
 
+    async def relay(self) -> AsyncGenerator[list[Json], None]:
+        """The chat chunks of each Dify event up to the end of the content, then the closing
+        chunks (the conversation is remembered just before those).
+
+        A :class:`~difykit_core.errors.DifyError` raised from here ended the run upstream.
+        Leaving early (a hang-up, a cancel) closes upstream and stops the Dify task.
+        """
+        translator = self.translator
+        assert translator is not None
+        ended = False
+        try:
+            async for chunks in self._events():
+                yield chunks
+            closing = translator.closing()
+            await self._remember()
+            ended = True
+            yield closing
+        except DifyError:
+            ended = True  # the run ended upstream
+            raise
+        finally:
+            await self._end(ended)
+
     async def chunks(self) -> AsyncIterator[str]:
         """The SSE ``data`` payloads of a streamed answer, ``[DONE]`` last.
 
@@ -372,29 +396,27 @@ class Completion:
         """
         translator = self.translator
         assert translator is not None
-        ended = False
         metrics = self.services.metrics
         metrics.streams_open += 1
         try:
             yield dumps(translator.opening())
-            async for chunks in self._events():
-                for chunk in chunks:
-                    yield dumps(chunk)
-            closing = translator.closing()
-            await self._remember()
-            ended = True
-            for chunk in closing:
-                yield dumps(chunk)
+            async with aclosing(self.relay()) as relayed:
+                async for chunks in relayed:
+                    for chunk in chunks:
+                        yield dumps(chunk)
             yield "[DONE]"
         except DifyError as exc:
-            ended = True  # the run ended upstream
-            log.warning("model %s: failed mid-stream: %s", self.app.name, exc)
-            error = error_from_dify(exc, model=self.app.name)
-            metrics.stream_error(model=self.app.name, code=error.code or "error")
-            yield dumps(translator.error_chunk(error))
+            yield dumps(translator.error_chunk(self.failed(exc)))
         finally:
             metrics.streams_open -= 1
-            await self._end(ended)
+            await self._end(False)  # never started relaying: close and stop all the same
+
+    def failed(self, exc: DifyError) -> ProxyError:
+        """A failure after the stream started: logged, counted, mapped."""
+        log.warning("model %s: failed mid-stream: %s", self.app.name, exc)
+        error = error_from_dify(exc, model=self.app.name)
+        self.services.metrics.stream_error(model=self.app.name, code=error.code or "error")
+        return error
 
     async def collect(self) -> Json:
         """The whole answer as one ``chat.completion`` (aggregated from the stream).
@@ -404,19 +426,15 @@ class Completion:
         """
         translator = self.translator
         assert translator is not None
-        ended = False
         try:
-            async for _ in self._events():
-                pass
-            translator.closing()
-            await self._remember()
-            ended = True
-            return translator.completion()
+            async with aclosing(self.relay()) as relayed:
+                async for _ in relayed:
+                    pass
         except DifyError as exc:
-            ended = True
             raise error_from_dify(exc, model=self.app.name) from exc
         finally:
-            await self._end(ended)
+            await self._end(False)
+        return translator.completion()
 
     async def aclose(self) -> None:
         """Release the upstream stream of a completion that will not be relayed."""
