@@ -95,3 +95,18 @@ def test_non_stream_client_timeout_stops_the_task(stack: Stack) -> None:
     _wait_for(lambda: _stops(stack))
     path, payload = _stops(stack)[0]
     assert path.startswith("/v1/chat-messages/") and json.loads(payload) == {"user": "dave"}
+
+
+def test_responses_stream_disconnect_stops_the_task(stack: Stack) -> None:
+    """A /v1/responses stream closed mid-answer also stops the Dify task as the same user."""
+    stack.client().models.retrieve("chat")
+    stack.emulator.faults.pace(chunks=60, delay=0.03)
+    stream = stack.client().responses.create(
+        model="chat", input="Tell me a long story " * 5, stream=True, user="frank"
+    )
+    events = iter(stream)
+    next(events), next(events), next(events), next(events)
+    stream.close()
+    _wait_for(lambda: _stops(stack))
+    path, body = _stops(stack)[0]
+    assert path.startswith("/v1/chat-messages/") and json.loads(body) == {"user": "frank"}

@@ -13,10 +13,11 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 import httpx
+from difykit_core.errors import DifyError
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 from starlette.applications import Starlette
@@ -26,12 +27,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ._completion import Completion, Services
+from ._completion import Completion, Services, dumps
 from ._openai import ChatCompletionRequest
 from ._registry import App, AppRegistry
+from ._responses import (
+    TOOL_FIELDS,
+    ResponsesEmitter,
+    ResponsesRequest,
+    response_key,
+    to_chat_request,
+)
 from ._settings import ProxySettings
 from ._store import ConversationStore, MemoryStore, SQLiteStore
-from ._translate import ProxyError, check_parameters, error_body
+from ._translate import Json, ProxyError, check_parameters, error_body
 
 __all__ = ["create_app"]
 
@@ -144,9 +152,18 @@ async def _chat_completions(request: Request) -> Response:
             ping=int(max(1, settings.ping_interval)),
             headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    # Collect while watching for the client to leave (plain asyncio tasks: an anyio task
-    # group costs ~0.1 ms a request here). A hang-up cancels the collection, which closes
-    # upstream and stops the Dify task.
+    result = await _collect_watching(request, completion)
+    if result is None:  # the client left
+        return Response(status_code=499)
+    return JSONResponse(result, headers=headers)
+
+
+async def _collect_watching(request: Request, completion: Completion) -> Json | None:
+    """Collect the answer while watching for the client to leave (``None``: it left).
+
+    Plain asyncio tasks: an anyio task group costs ~0.1 ms a request here. A hang-up
+    cancels the collection, which closes upstream and stops the Dify task.
+    """
     collecting = asyncio.ensure_future(completion.collect())
     watching = asyncio.ensure_future(_disconnected(request))
     try:
@@ -157,9 +174,80 @@ async def _chat_completions(request: Request) -> Response:
             collecting.cancel()
             await asyncio.gather(collecting, return_exceptions=True)
             await completion.aclose()
-    if collecting.cancelled():  # the client left
-        return Response(status_code=499)
-    return JSONResponse(collecting.result(), headers=headers)
+    return None if collecting.cancelled() else collecting.result()
+
+
+async def responses(request: Request) -> Response:
+    """``POST /v1/responses``: the same completion, answered in the Responses API's shape.
+
+    ``previous_response_id`` continues that response's Dify conversation (once: a Dify
+    conversation is linear, so a second branch from one response is refused).
+    """
+    tenant = _authenticate(request)
+    services = _services(request)
+    settings = services.settings
+    raw = await _json_body(request, settings.max_body_bytes)
+    try:
+        body = ResponsesRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    previous: str | None = None
+    if body.previous_response_id:
+        previous_key = response_key(tenant, body.previous_response_id)
+        previous = await services.store.take(previous_key)
+        if previous is None:
+            raise ProxyError(
+                404,
+                f"Previous response {body.previous_response_id!r} is unknown, expired, or already "
+                "continued (a Dify conversation is linear: continue from its latest response).",
+                code="previous_response_not_found",
+                param="previous_response_id",
+            )
+    chat = to_chat_request(body, conversation_id=previous)
+    ignored = check_parameters(chat, strict=settings.parameters == "strict", emulate_tools=False)
+    ignored = sorted({*ignored, *(k for k in (body.model_extra or {}) if k in TOOL_FIELDS)})
+    completion = Completion(services, chat, tenant=tenant)
+    request.state.completion = completion
+    try:
+        await completion.open()
+    except BaseException:
+        if previous is not None:  # the turn never reached Dify: the response stays continuable
+            await services.store.put(previous_key, previous)
+        raise
+    translator = completion.translator
+    assert translator is not None
+    response_id = "resp_" + translator.completion_id.removeprefix("chatcmpl-")
+    if body.store is not False:
+        completion.also_remember.append(response_key(tenant, response_id))
+    emitter = ResponsesEmitter(response_id, translator, body)
+    headers = completion.headers(ignored)
+    if not body.stream:
+        if await _collect_watching(request, completion) is None:
+            return Response(status_code=499)
+        return JSONResponse(emitter.response(), headers=headers)
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        try:
+            for kind, event in emitter.opening():
+                yield {"event": kind, "data": dumps(event)}
+            async with aclosing(completion.relay()) as relayed:
+                async for chunks in relayed:
+                    for kind, event in emitter.feed(chunks):
+                        yield {"event": kind, "data": dumps(event)}
+            for kind, event in emitter.closing():
+                yield {"event": kind, "data": dumps(event)}
+        except DifyError as exc:
+            for kind, event in emitter.failure(completion.failed(exc)):
+                yield {"event": kind, "data": dumps(event)}
+        finally:
+            await completion.aclose()
+
+    return EventSourceResponse(
+        events(),
+        background=BackgroundTask(completion.aclose),
+        ping=int(max(1, settings.ping_interval)),
+        headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _model(app: App) -> dict[str, Any]:
@@ -260,6 +348,7 @@ def create_app(
 
     routes = [
         Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+        Route("/v1/responses", responses, methods=["POST"]),
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", get_model, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

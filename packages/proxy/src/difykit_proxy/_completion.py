@@ -167,6 +167,8 @@ class Completion:
         self.turn: Turn | None = None
         self.model_name: str | None = None
         """The model's name once it resolved to an app."""
+        self.also_remember: list[str] = []
+        """More store keys for the conversation after the answer (Responses ids)."""
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -343,10 +345,12 @@ class Completion:
         stream, translator, turn = self.stream, self.translator, self.turn
         if stream is None or translator is None or turn is None or self.app.mode not in CHAT_MODES:
             return
-        if self.app.config.messages_input:
-            return
         conversation_id = stream.conversation_id
         if not conversation_id:
+            return
+        for key in self.also_remember:
+            await self.services.store.put(key, conversation_id)
+        if self.app.config.messages_input:
             return
         reply = assistant_reply(translator.content, translator.tool_calls)
         messages = [*turn.prior, *turn.new, reply]
