@@ -7,12 +7,13 @@ conversation store. Every error, validation included, is OpenAI's error JSON.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
@@ -98,12 +99,23 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
-async def chat_completions(request: Request) -> Response:
-    """``POST /v1/chat/completions`` (stream and not), counted in ``/metrics``."""
+def _counted(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Count a completion handler's answers in ``/metrics`` (by model, status, stream)."""
+
+    @functools.wraps(handler)
+    async def counted(request: Request) -> Response:
+        return await _count(request, handler)
+
+    return counted
+
+
+async def _count(request: Request, handler: Callable[[Request], Awaitable[Response]]) -> Response:
     started = time.perf_counter()
     status = 500
     try:
-        response = await _chat_completions(request)
+        response = await handler(request)
         status = response.status_code
         return response
     except ProxyError as exc:
@@ -121,7 +133,9 @@ async def chat_completions(request: Request) -> Response:
             )
 
 
-async def _chat_completions(request: Request) -> Response:
+@_counted
+async def chat_completions(request: Request) -> Response:
+    """``POST /v1/chat/completions`` (stream and not)."""
     tenant = _authenticate(request)
     services = _services(request)
     settings = services.settings
@@ -177,6 +191,7 @@ async def _collect_watching(request: Request, completion: Completion) -> Json | 
     return None if collecting.cancelled() else collecting.result()
 
 
+@_counted
 async def responses(request: Request) -> Response:
     """``POST /v1/responses``: the same completion, answered in the Responses API's shape.
 
