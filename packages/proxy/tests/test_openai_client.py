@@ -210,7 +210,7 @@ def test_required_input_missing_is_a_clear_400(stack: Stack) -> None:
 
 def test_quiet_stream_gets_keepalive_comments(make_stack: Callable[..., Stack]) -> None:
     """While Dify is quiet mid-answer, the proxy sends SSE comments (clients ignore them)."""
-    stack = make_stack(ping_interval=0.2)
+    stack = make_stack(ping_interval=1)
     stack.client().models.retrieve("chat")
     stack.emulator.faults.pace(chunks=2, delay=0.7)
     body = {"model": "chat", "messages": HELLO, "stream": True}

@@ -163,7 +163,7 @@ async def chat_completions(request: Request) -> Response:
             completion.chunks(),
             # a client gone before the first chunk was pulled: close and stop all the same
             background=BackgroundTask(completion.aclose),
-            ping=int(max(1, settings.ping_interval)),
+            ping=settings.ping_interval,
             headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     result = await _collect_watching(request, completion)
@@ -260,7 +260,7 @@ async def responses(request: Request) -> Response:
     return EventSourceResponse(
         events(),
         background=BackgroundTask(completion.aclose),
-        ping=int(max(1, settings.ping_interval)),
+        ping=settings.ping_interval,
         headers=headers | {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

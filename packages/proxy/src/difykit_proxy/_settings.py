@@ -128,7 +128,7 @@ class ProxySettings(BaseSettings):
     """Retries of failed connections and 429s to Dify (the client usually retries too)."""
     stop_timeout: float = Field(5.0, gt=0, validation_alias=_env("stop_timeout"))
     """Seconds the stop call after a client disconnect may take."""
-    ping_interval: float = Field(15.0, gt=0, validation_alias=_env("ping_interval"))
+    ping_interval: int = Field(15, ge=1, validation_alias=_env("ping_interval"))
     """Seconds between keepalive comments on a quiet stream."""
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", validation_alias=_env("log_level")
