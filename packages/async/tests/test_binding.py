@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import pydoc
+import re
 
 from difykit_async import AsyncDify, AsyncDifyKnowledge
 from difykit_core.operations import chat
@@ -13,7 +14,7 @@ def test_help_shows_the_methods_own_name_and_what_it_returns() -> None:
     """help(dify.chat.send) names ``send`` and its result, not the builder nor ``Call[...]``."""
     dify = AsyncDify(api_key="app-x", base_url="http://x/v1")
     text = pydoc.plain(pydoc.render_doc(dify.chat.send))
-    assert "send(*, query: 'str', user: 'str'" in text
+    assert re.search(r"send\(\s*\*,\s*query: 'str',\s*user: 'str'", text)  # 3.13 wraps it
     assert "-> 'ChatMessage'" in text
     assert "send_message" not in text and "Call[" not in text
     assert dify.chat.send.__name__ == "send"

@@ -637,7 +637,9 @@ def test_a_large_chunk_is_decoded_a_slice_at_a_time() -> None:
     assert len(body) > 3 * 4096
     seen = [e.answer for e in exchange.feed(body)]
     assert 0 < len(seen) < 30 and exchange.buffered
-    while exchange.buffered and not exchange.done:
+    for _ in range(len(body) // 4096 + 1):
+        if exchange.done:
+            break
         seen += [getattr(e, "answer", "end") for e in exchange.feed(b"")]
     assert exchange.done
     assert seen[:-1] == [f["answer"] for f in frames] and seen[-1] == "end"

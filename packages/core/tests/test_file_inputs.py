@@ -10,9 +10,14 @@ import pytest
 from difykit_core import InvalidRequestError
 from difykit_core.operations import chat, workflows
 from difykit_core.operations._build import dify_file_object
+from difykit_core.types import DifyFile
 
-REMOTE = {"type": "image", "transfer_method": "remote_url", "url": "https://x.test/cat.png"}
-LOCAL = {"type": "document", "transfer_method": "local_file", "upload_file_id": "f-1"}
+REMOTE: DifyFile = {
+    "type": "image",
+    "transfer_method": "remote_url",
+    "url": "https://x.test/cat.png",
+}
+LOCAL: DifyFile = {"type": "document", "transfer_method": "local_file", "upload_file_id": "f-1"}
 
 
 def test_dify_shaped_dicts_are_sent_as_dify_wrote_them() -> None:
@@ -58,9 +63,7 @@ def test_a_single_dict_as_files_is_refused_and_never_read_as_paths(
         ({**LOCAL, "upload_file_id": 7}, "needs a non-empty 'upload_file_id'"),
     ],
 )
-def test_a_malformed_dify_dict_is_refused_naming_the_problem(
-    item: dict[str, Any], words: str
-) -> None:
+def test_a_malformed_dify_dict_is_refused_naming_the_problem(item: Any, words: str) -> None:
     """Bad keys or values fail before anything is sent, with the file's index."""
     with pytest.raises(InvalidRequestError, match=words) as caught:
         chat.send_message(query="Hi", user="u", files=["https://x.test/ok.png", item])
