@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -235,3 +236,21 @@ def test_models_named_by_info_and_unreachable_apps_left_out(stack: Stack) -> Non
         assert [m.id for m in client.models.list().data] == ["Agent"]
         reply = client.chat.completions.create(model="Agent", messages=HELLO)
     assert reply.choices[0].message.content == EXPECTED["agent"]
+
+
+@pytest.mark.anyio
+async def test_concurrent_streams_each_get_their_own_answer(stack: Stack) -> None:
+    """Fifty concurrent streams over one pool: every answer is its own request's, no errors."""
+    async with stack.aclient() as client:
+
+        async def ask(i: int) -> str:
+            stream = await client.chat.completions.create(
+                model="chatflow",
+                messages=[{"role": "user", "content": f"question {i}"}],
+                stream=True,
+                user=f"user-{i}",
+            )
+            return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+        answers = await asyncio.gather(*(ask(i) for i in range(50)))
+    assert answers == [f"Echo: question {i}" for i in range(50)]
