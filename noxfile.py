@@ -167,7 +167,12 @@ def _readme_blocks(target: Path) -> list[str]:
 @nox.session(python=DEFAULT)
 def docs(session: nox.Session) -> None:
     """mypy --strict on every README code block and on examples/."""
-    _sync(session, "testing", "test")  # difykit-testing with difykit and difykit-async
+    venv = session.virtualenv.location  # every package: READMEs show the proxy and exporter too
+    session.run_install(
+        *("uv", "sync", "--locked", "--all-packages", "--no-default-groups", "--group=test"),
+        f"--python={venv}",
+        env={"UV_PROJECT_ENVIRONMENT": venv},
+    )
     with tempfile.TemporaryDirectory() as tmp:
         blocks = _readme_blocks(Path(tmp))
         session.run("mypy", "--strict", *blocks, "examples")
@@ -246,6 +251,24 @@ def _check_licenses(session: nox.Session, dist: Path) -> None:
     session.log(f"LICENSE, authors and URLs are in the wheel and sdist of {', '.join(LICENSED)}")
 
 
+BENCH_PEERS = [
+    "dify-client-python==1.0.3",
+    "dify-python-sdk==0.1.16",
+    "dify-client==0.1.10",
+    "dify-oapi2==1.1.2",
+]
+"""The peer SDKs `nox -s bench` measures beside difykit (PyPI names, exact pins)."""
+BENCH_PEER_DEPS = [
+    "httpx-sse==0.4.3",
+    "strenum==0.5.0",
+    "aiofiles==25.1.0",
+    "requests==2.34.2",
+    "urllib3==2.8.0",
+    "charset-normalizer==3.5.3",
+]
+"""Their dependencies beyond httpx and pydantic (which the venv already holds)."""
+
+
 @nox.session(python=DEFAULT, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks of DESIGN.md §8 (difykit vs raw httpx / bare parsing); writes BENCHMARKS.md."""
@@ -262,4 +285,15 @@ def bench(session: nox.Session) -> None:
         f"--python={venv}",
         env={"UV_PROJECT_ENVIRONMENT": venv},
     )
-    session.run("python", "benchmarks/run.py")
+    # The peers, pinned, each in its own folder (three import as ``dify_client``); their
+    # dependencies go into the venv. A failed install leaves its folder empty and
+    # benchmarks/_peers.py gives that peer a row saying so.
+    session.run_install("uv", "pip", "install", f"--python={venv}", *BENCH_PEER_DEPS)
+    for peer in BENCH_PEERS:
+        target = Path(venv) / "peers" / peer.partition("==")[0]
+        shutil.rmtree(target, ignore_errors=True)
+        session.run_install(
+            *("uv", "pip", "install", "--no-deps", f"--python={venv}", f"--target={target}", peer),
+            success_codes=[0, 1, 2],
+        )
+    session.run("python", "benchmarks/run.py", env={"DIFYKIT_BENCH_PEERS": f"{venv}/peers"})
