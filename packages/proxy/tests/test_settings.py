@@ -119,3 +119,11 @@ def test_cli_exits_2_with_one_line_on_bad_settings(capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert err.startswith("difykit-proxy: invalid setting proxy_keys")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unknown_toml_key_is_named(tmp_path: Path) -> None:
+    """A typo in the TOML file (a key that is no setting) stops startup naming it."""
+    config = tmp_path / "proxy.toml"
+    config.write_text('proxy_key = ["sk-a"]\n[apps.bot]\nkey = "app-1"\n')
+    with pytest.raises(SettingsError, match="unknown setting 'proxy_key'"):
+        load_settings(config)

@@ -197,6 +197,20 @@ def _describe(error: ValidationError) -> str:
     return f"invalid setting {names}: {message}{more}"
 
 
+def _check_toml_keys(path: Path) -> None:
+    """A TOML key that names no setting is a typo: say so (the environment may hold anything)."""
+    if not path.is_file():
+        raise SettingsError(f"config file not found: {path}")
+    try:  # pydantic-settings reads it (tomllib, or tomli before 3.11)
+        data = TomlConfigSettingsSource(ProxySettings, toml_file=path).toml_data
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError are both
+        raise SettingsError(f"cannot read {path}: {exc}".splitlines()[0]) from None
+    known = set(ProxySettings.model_fields)
+    unknown = sorted(key for key in data if key not in known)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]!r} in {path} (known: see the README)")
+
+
 def load_settings(
     config: str | Path | None = None, *, env_file: str | Path | None = ".env", **overrides: Any
 ) -> ProxySettings:
@@ -212,8 +226,8 @@ def load_settings(
             or proxy key is configured. The message is one line naming the setting.
     """
     toml_file = Path(config) if config is not None else None
-    if toml_file is not None and not toml_file.is_file():
-        raise SettingsError(f"config file not found: {toml_file}")
+    if toml_file is not None:
+        _check_toml_keys(toml_file)
 
     class _Settings(ProxySettings):
         pass
