@@ -366,6 +366,7 @@ def test_a_stream_feeds_typed_events_and_ends_with_the_collected_result() -> Non
     assert end.result is exchange.result()  # aggregated once, shared with collect()
     assert (end.events, end.attempts, end.status_code) == (3, 1, 200)
     assert end.time_to_first_event == 1.0
+    assert end.time_to_first_token == 2.0  # the same chunk: the clock's next reading
     assert len(rest) == 2
     assert exchange.finish() is None  # already ended: nothing more
     assert len(recorder.ends()) == 1
@@ -644,3 +645,19 @@ def test_a_large_chunk_is_decoded_a_slice_at_a_time() -> None:
     assert exchange.done
     assert seen[:-1] == [f["answer"] for f in frames] and seen[-1] == "end"
     assert exchange.finish() is None
+
+
+def test_the_first_token_of_a_workflow_is_its_first_text_chunk_not_its_first_event() -> None:
+    """Node events come first; time to first token waits for the first ``text_chunk``."""
+    recorder = Recorder()
+    exchange = StreamExchange(workflows.stream_workflow(inputs={}, user="u"), config(recorder))
+    exchange.start()
+    exchange.receive(OPEN)
+    envelope = {"task_id": "t", "workflow_run_id": "r"}
+    exchange.feed(sse({"event": "workflow_started", **envelope, "data": {"id": "r"}}))
+    exchange.feed(sse({"event": "node_started", **envelope, "data": {"id": "n", "node_id": "a"}}))
+    exchange.feed(sse({"event": "text_chunk", **envelope, "data": {"text": "Hi"}}))
+    exchange.cancel("closed")
+    [(_, _, end)] = recorder.ends()
+    assert end.time_to_first_event is not None and end.time_to_first_token is not None
+    assert end.time_to_first_token > end.time_to_first_event

@@ -103,6 +103,8 @@ class RetryAfter:
 
 
 _OPEN: Result[None] = Result(None)
+_TOKEN_EVENTS = frozenset({"message", "agent_message", "text_chunk"})
+"""Events that carry answer text: the first one is the call's first token."""
 _SLICE = 4096
 """Bytes of a large chunk decoded at a time, so its first event is not held back."""
 
@@ -327,6 +329,7 @@ class StreamExchange(_Life["StreamCall[E, R]"], Generic[E, R]):
         "_collector",
         "_count",
         "_first",
+        "_first_token",
         "_has_result",
         "_rest",
         "_result",
@@ -345,6 +348,7 @@ class StreamExchange(_Life["StreamCall[E, R]"], Generic[E, R]):
         """Tracks the stream's ids and terminal rules."""
         self._collector: Collector[E, R] = protocol.collector()
         self._first: float | None = None
+        self._first_token: float | None = None
         self._count = 0
         self._result: R | None = None
         self._has_result = False
@@ -402,8 +406,14 @@ class StreamExchange(_Life["StreamCall[E, R]"], Generic[E, R]):
             for event in events:
                 add(event)
             self._count += len(events)
-            if self._first is None and self._info is not None:
-                self._first = self._config.clock() - self._started
+            if self._info is not None:
+                if self._first is None:
+                    self._first = self._config.clock() - self._started
+                if self._first_token is None:
+                    for event in events:
+                        if event.event in _TOKEN_EVENTS:
+                            self._first_token = self._config.clock() - self._started
+                            break
             if self._wants_events and self._info is not None:
                 self._dispatch(self._info, events)
         return events
@@ -451,6 +461,7 @@ class StreamExchange(_Life["StreamCall[E, R]"], Generic[E, R]):
             result,
             self._first,
             self._count,
+            self._first_token,
         )
 
     def _not_a_stream(self, response: HttpResponse) -> DifyError:

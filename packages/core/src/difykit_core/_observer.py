@@ -79,6 +79,10 @@ class CallEnd:
     """Streams: seconds from the start to the first event (pings excluded)."""
     events: int = 0
     """Streams: events read (pings excluded)."""
+    time_to_first_token: float | None = None
+    """Streams: seconds from the start to the first answer text (``message``,
+    ``agent_message`` or ``text_chunk``), tracked by the core so observers need no per-event
+    subscription for it."""
 
 
 @runtime_checkable

@@ -343,16 +343,13 @@ def _timing(
     end = record.end
     if not record.call.streaming:
         return
-    ttft: float | None = None
-    if graph.first_llm_start is not None:
-        # A graph's first events are node events: the first token is its first LLM node's.
-        # Dify's own TTFT counts from the node's start; no token comes after the node ends.
-        if graph.llm_server_ttft is not None:
-            ttft = graph.first_llm_start + graph.llm_server_ttft
-            if graph.first_llm_end is not None:
-                ttft = min(ttft, graph.first_llm_end)
-    elif end.time_to_first_event is not None and not graph.nodes:
-        ttft = end.time_to_first_event
+    ttft = end.time_to_first_token  # the first answer text, timed by difykit
+    if ttft is None and graph.first_llm_start is not None and graph.llm_server_ttft is not None:
+        # No text streamed (a graph with no answer node): estimate from the first LLM node,
+        # whose own TTFT Dify counts from its start; no token comes after the node ends.
+        ttft = graph.first_llm_start + graph.llm_server_ttft
+        if graph.first_llm_end is not None:
+            ttft = min(ttft, graph.first_llm_end)
     if end.time_to_first_event is not None:
         metadata["dify.time_to_first_event"] = round(end.time_to_first_event, 6)
     if ttft is None:
