@@ -310,3 +310,22 @@ def test_dify_errors_map_to_openai_errors(
     )
     body = error_body(mapped)["error"]
     assert isinstance(body, dict) and set(body) == {"message", "type", "param", "code"}
+
+
+def test_several_tools_of_one_thought_are_shown_one_by_one() -> None:
+    """Dify's `tool1;tool2` with per-tool JSON inputs and observations: one line each."""
+    t = _translator()
+    t.feed(
+        AgentThoughtEvent(
+            id="t",
+            tool="search;weather",
+            tool_input='{"search": {"q": "Paris"}, "weather": {"city": "Paris"}}',
+            observation='{"search": "3 hits", "weather": "sunny"}',
+        )
+    )
+    assert t.reasoning.splitlines() == [
+        '🔧 search({"q": "Paris"})',
+        '🔧 weather({"city": "Paris"})',
+        "→ search: 3 hits",
+        "→ weather: sunny",
+    ]

@@ -509,10 +509,7 @@ class StreamTranslator:
         thought = (event.thought or "").strip()
         if thought and thought not in self.content:
             parts.append(thought)
-        if event.tool:
-            parts.append(f"🔧 {event.tool}({event.tool_input or ''})")
-        if event.observation:
-            parts.append(f"→ {event.observation}")
+        parts += _tool_lines(event.tool or "", event.tool_input or "", event.observation or "")
         rendered = "\n".join(parts)
         if not rendered or rendered == state.rendered:
             return []
@@ -558,6 +555,35 @@ class StreamTranslator:
             return []
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         return self._content(text)
+
+
+def _by_tool(text: str) -> dict[str, JsonValue] | None:
+    """Dify's per-tool JSON (``{"<tool>": …}``) of ``tool_input`` or ``observation``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _show(value: JsonValue) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _tool_lines(tool: str, tool_input: str, observation: str) -> list[str]:
+    """``🔧 tool(input)`` and ``→ result`` lines; several tools come ``;``-separated, with
+    their inputs and observations as JSON objects keyed by tool name."""
+    tools = [t for t in tool.split(";") if t]
+    inputs, outputs = _by_tool(tool_input), _by_tool(observation)
+    lines: list[str] = []
+    for name in tools:
+        given = _show(inputs[name]) if inputs and name in inputs else tool_input
+        lines.append(f"🔧 {name}({given})")
+    if outputs and tools and all(name in outputs for name in tools):
+        lines += [f"→ {name}: {_show(outputs[name])}" for name in tools]
+    elif observation:
+        lines.append(f"→ {observation}")
+    return lines
 
 
 def _usage(prompt: int, completion: int, total: int) -> Json:
