@@ -312,11 +312,11 @@ async def _many(proxy_url: str, pid: int) -> Row:
         elapsed = time.perf_counter() - start
     rss = _peak_rss_mb(pid)
     return Row(
-        name=f"{MANY:,} concurrent paced streams through the proxy: errors (wall {elapsed:.1f} s)",
-        ours=float(len(errors)),
+        name=f"{MANY:,} concurrent paced streams through the proxy: completed (wall {elapsed:.1f} s)",
+        ours=float(MANY - len(errors)),
         baseline=float(MANY),
-        unit="errors",
-        target="0 errors",
+        unit="streams",
+        target=f"all {MANY:,}, 0 errors",
         met=not errors,
         summary=f"{len(errors)} errors of {MANY:,}; proxy peak RSS {rss:.0f} MB",
     )
