@@ -312,7 +312,7 @@ async def _many(proxy_url: str, pid: int) -> Row:
         elapsed = time.perf_counter() - start
     rss = _peak_rss_mb(pid)
     return Row(
-        name=f"{MANY:,} concurrent paced streams through the proxy: completed (wall {elapsed:.1f} s)",
+        name=f"{MANY:,} concurrent paced streams via the proxy: completed (wall {elapsed:.1f} s)",
         ours=float(MANY - len(errors)),
         baseline=float(MANY),
         unit="streams",
