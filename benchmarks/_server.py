@@ -7,12 +7,17 @@ costs the same for both sides of a comparison:
 - a body containing ``"response_mode":"streaming"``: a chunked ``text/event-stream`` whose first
   chunk (a ping and the first data frame) is written at once and the rest after the delay;
 - anything else: the recorded blocking chat answer (recording 05), keep-alive.
+
+A query naming ``REALISTIC`` gets the realistic bodies of issue 8 instead (``_realistic.py``):
+the ~2.4 KB answer, or the whole 10,000-event chatflow stream at once; one naming ``LONG``
+gets a 100,000-event one built the same way for the memory benchmark.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +26,14 @@ BLOCKING_RECORDING = (
     ROOT / "packages/async/tests/data/recordings/05-chat-messages-blocking-new-conversation.json"
 )
 STREAM_RECORDING = ROOT / "packages/core/tests/data/06-chat-messages-streaming-continue.sse"
+REALISTIC = "bench-realistic"
+LONG = "bench-long"
+LONG_EVENTS = 100_000
+STREAMING = re.compile(rb'"response_mode":\s*"streaming"')
+SSE_HEAD = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+    b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n"
+)
 
 
 def blocking_body() -> bytes:
@@ -37,13 +50,45 @@ def stream_parts() -> tuple[bytes, bytes]:
     return raw[:cut], raw[cut:]
 
 
+def _json_response(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
+        b"content-length: %d\r\nconnection: keep-alive\r\n\r\n%s" % (len(body), body)
+    )
+
+
+def _chunked(body: bytes, size: int = 64 * 1024) -> bytes:
+    """The whole body as chunked transfer coding, then the last chunk."""
+    parts = [_chunk(body[i : i + size]) for i in range(0, len(body), size)]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
 def _chunk(payload: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(payload), payload)
 
 
+class _Bodies(dict[str, bytes]):
+    """The realistic answers, each built on its first request (the long stream takes ~1 s)."""
+
+    def __missing__(self, key: str) -> bytes:
+        from _realistic import blocking_answer, stream
+
+        marker, _, kind = key.rpartition("-")
+        if kind == "blocking":
+            value = _json_response(blocking_answer())
+        else:
+            body, _ = stream(LONG_EVENTS) if marker == LONG else stream()
+            value = SSE_HEAD + _chunked(body)
+        self[key] = value
+        return value
+
+
 class _Http(asyncio.Protocol):
-    def __init__(self, blocking: bytes, first: bytes, rest: bytes, delay: float) -> None:
+    def __init__(
+        self, blocking: bytes, first: bytes, rest: bytes, delay: float, bodies: _Bodies
+    ) -> None:
         self._blocking = blocking
+        self._bodies = bodies
         self._first = first
         self._rest = rest
         self._delay = delay
@@ -75,12 +120,14 @@ class _Http(asyncio.Protocol):
     def _respond(self, body: bytes) -> None:
         transport = self._transport
         assert transport is not None
-        if b'"response_mode":"streaming"' in body:
-            transport.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                b"cache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n"
-                + _chunk(self._first)
-            )
+        streaming = STREAMING.search(body) is not None
+        for marker in (REALISTIC, LONG):
+            if marker.encode() in body:
+                key = f"{marker}-{'stream' if streaming else 'blocking'}"
+                transport.write(self._bodies[key])
+                return
+        if streaming:
+            transport.write(SSE_HEAD + _chunk(self._first))
             asyncio.get_running_loop().call_later(self._delay, self._finish_stream, transport)
         else:
             transport.write(self._blocking)
@@ -91,15 +138,12 @@ class _Http(asyncio.Protocol):
 
 
 async def _serve(delay: float) -> None:
-    body = blocking_body()
-    blocking = (
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\n"
-        b"content-length: %d\r\nconnection: keep-alive\r\n\r\n%s" % (len(body), body)
-    )
+    blocking = _json_response(blocking_body())
+    bodies = _Bodies()
     first, rest = stream_parts()
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: _Http(blocking, first, rest, delay), "127.0.0.1", 0, backlog=1024
+        lambda: _Http(blocking, first, rest, delay, bodies), "127.0.0.1", 0, backlog=1024
     )
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)

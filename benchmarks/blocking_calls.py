@@ -1,9 +1,10 @@
-"""Benchmark 2: blocking calls/s, difykit vs raw httpx + json.loads, on one loopback server.
+"""Benchmark 3: blocking calls/s, difykit and the peers vs raw httpx + json.loads, on loopback.
 
 Both sides send the same ``POST /v1/chat-messages`` (same JSON body, same Authorization
 header) over a default ``httpx.Client`` / ``httpx.AsyncClient`` (same connection pooling,
-keep-alive), sequentially, and read the recorded blocking answer (recording 05): difykit into a
-typed ``ChatMessage``, the baseline with ``json.loads``. Rounds alternate which side goes first.
+keep-alive), sequentially, and read the recorded blocking answer (recording 05) or the realistic
+~2.4 KB one: difykit into a typed ``ChatMessage``, the baseline with ``json.loads``, each peer
+as its README shows. Rounds rotate which contender goes first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
+import _peers
 import httpx
 from _common import (
     API_KEY,
@@ -25,15 +27,18 @@ from _common import (
     median,
     profile,
 )
+from _realistic import blocking_answer
+from _rounds import Contender, ameasure, measure, rows
+from _server import REALISTIC
 from difykit import Dify
 from difykit_async import AsyncDify
 from difykit_core import HttpResponse
 from difykit_core.operations import chat
 
-CALLS = 100
+CALLS = 50
 """Calls per round: short rounds, so both sides of a pair see the same background load."""
-ROUNDS = 41
-ASYNC_ROUNDS = 21
+ROUNDS = 15
+ASYNC_ROUNDS = 11
 WARMUP = 200
 PROFILED = 1000
 TARGET = 0.97
@@ -41,95 +46,90 @@ BODY = {"query": QUERY, "user": USER, "inputs": {}, "response_mode": "blocking"}
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 
 
-def _rounds(ours: Callable[[], None], base: Callable[[], None]) -> tuple[list[float], list[float]]:
-    """calls/s of each side per round, alternating which goes first."""
-    ours_rates: list[float] = []
-    base_rates: list[float] = []
-    for r in range(ROUNDS):
-        pair = [(ours, ours_rates), (base, base_rates)]
-        for func, rates in pair if r % 2 == 0 else reversed(pair):
-            start = time.perf_counter()
-            func()
-            rates.append(CALLS / (time.perf_counter() - start))
-    return ours_rates, base_rates
-
-
-async def _arounds(
-    ours: Callable[[], Awaitable[None]], base: Callable[[], Awaitable[None]]
-) -> tuple[list[float], list[float]]:
-    ours_rates: list[float] = []
-    base_rates: list[float] = []
-    for r in range(ASYNC_ROUNDS):
-        pair = [(ours, ours_rates), (base, base_rates)]
-        for func, rates in pair if r % 2 == 0 else reversed(pair):
-            start = time.perf_counter()
-            await func()
-            rates.append(CALLS / (time.perf_counter() - start))
-    return ours_rates, base_rates
-
-
-def _row(name: str, ours: list[float], base: list[float]) -> Row:
-    row = Row(
-        name=name,
-        ours=median(ours),
-        baseline=median(base),
-        unit="calls/s",
-        target=f"≥ {TARGET:.2f}{TIMES}",
-        round_ratios=[o / b for o, b in zip(ours, base, strict=True)],
-    )
-    row.met = row.ratio >= TARGET
-    return row
-
-
-def _sync(port: int) -> Row:
+def _sync(port: int, query: str) -> list[Contender]:
     base_url = f"http://127.0.0.1:{port}/v1"
     url = base_url + "/chat-messages"
-    with Dify(api_key=API_KEY, base_url=base_url) as dify, httpx.Client() as client:
-        send = dify.chat.send
-        post, loads = client.post, json.loads
+    body = {**BODY, "query": query}
+    client = httpx.Client()
+    dify = Dify(api_key=API_KEY, base_url=base_url)
+    send = dify.chat.send
+    post, loads = client.post, json.loads
 
-        def ours(n: int = CALLS) -> None:
-            for _ in range(n):
-                send(query=QUERY, user=USER)
+    def ours() -> None:
+        for _ in range(CALLS):
+            send(query=query, user=USER)
 
-        def base(n: int = CALLS) -> None:
-            for _ in range(n):
-                response = post(url, json=BODY, headers=HEADERS)
-                if response.status_code >= 400:
-                    raise RuntimeError(response.status_code)
-                loads(response.content)
+    def base() -> None:
+        for _ in range(CALLS):
+            response = post(url, json=body, headers=HEADERS)
+            if response.status_code >= 400:
+                raise RuntimeError(response.status_code)
+            loads(response.content)
 
-        assert dify.chat.send(query=QUERY, user=USER).answer == "Echo: Hello Dify"
-        ours(WARMUP)
-        base(WARMUP)
-        ours_rates, base_rates = _rounds(ours, base)
-    return _row("sync: Dify.chat.send vs httpx.Client.post + json.loads", ours_rates, base_rates)
+    contenders = [
+        Contender("raw httpx `Client.post` + `json.loads` (the limit; dict)", base),
+        Contender("difykit sync `Dify.chat.send` (typed)", ours),
+    ]
+    for peer in _peers.load():
+        contender = Contender(f"{peer.label} sync", peer=peer, error=peer.error)
+        if not peer.error:
+            with peer.active():
+                call = _peers.blocking(peer, base_url, query)
+
+            def many(call: Callable[[], object] = call) -> None:
+                for _ in range(CALLS):
+                    call()
+
+            contender.run = many
+        contenders.append(contender)
+    return contenders
 
 
-async def _async(port: int) -> Row:
+async def _async(port: int, query: str) -> list[Contender]:
     base_url = f"http://127.0.0.1:{port}/v1"
     url = base_url + "/chat-messages"
+    body = {**BODY, "query": query}
     async with AsyncDify(api_key=API_KEY, base_url=base_url) as dify, httpx.AsyncClient() as client:
         send = dify.chat.send
         post, loads = client.post, json.loads
 
-        async def ours(n: int = CALLS) -> None:
-            for _ in range(n):
-                await send(query=QUERY, user=USER)
+        async def ours() -> None:
+            for _ in range(CALLS):
+                await send(query=query, user=USER)
 
-        async def base(n: int = CALLS) -> None:
-            for _ in range(n):
-                response = await post(url, json=BODY, headers=HEADERS)
+        async def base() -> None:
+            for _ in range(CALLS):
+                response = await post(url, json=body, headers=HEADERS)
                 if response.status_code >= 400:
                     raise RuntimeError(response.status_code)
                 loads(response.content)
 
-        await ours(WARMUP)
-        await base(WARMUP)
-        ours_rates, base_rates = await _arounds(ours, base)
-    return _row(
-        "async: AsyncDify.chat.send vs httpx.AsyncClient.post + json.loads", ours_rates, base_rates
-    )
+        contenders = [
+            Contender("raw httpx `AsyncClient.post` + `json.loads` (the limit)", arun=base),
+            Contender("difykit async `AsyncDify.chat.send` (typed)", arun=ours),
+        ]
+        for peer in _peers.load():
+            if peer.error:
+                continue
+            with peer.active():
+                call = _peers.ablocking(peer, base_url, query)
+            if call is None:
+                continue
+
+            async def many(call: Callable[[], Awaitable[object]] = call) -> None:
+                for _ in range(CALLS):
+                    await call()
+
+            contenders.append(Contender(f"{peer.label} async", arun=many, peer=peer))
+        await ameasure(contenders, rounds=ASYNC_ROUNDS, per_round=CALLS)
+    return contenders
+
+
+def _targets(table: list[Row]) -> list[Row]:
+    for row in table:
+        if row.name.startswith("difykit"):
+            row.target, row.met = f"≥ {TARGET:.2f}{TIMES}", row.ratio >= TARGET
+    return table
 
 
 def _per_call_us(func: Callable[[], object], n: int = 5000) -> float:
@@ -171,11 +171,13 @@ def in_process(content: bytes) -> tuple[Row, Callable[[], None]]:
 
     ours(WARMUP)
     base(WARMUP)
-    ours_rates, base_rates = _rounds(ours, base)
-    row = _row(
-        "in-process (httpx.MockTransport): Dify vs httpx + json.loads", ours_rates, base_rates
-    )
-    row.target, row.met = "", None
+    pair = [
+        Contender("raw httpx (MockTransport)", base),
+        Contender("difykit (MockTransport)", ours),
+    ]
+    measure(pair, rounds=ROUNDS, per_round=CALLS)
+    row = rows(pair, "calls/s")[1]
+    row.name = "in-process (httpx.MockTransport), 734 B answer: Dify vs httpx + json.loads"
 
     def profiled() -> None:
         ours(PROFILED)
@@ -253,54 +255,50 @@ def sans_io_breakdown(content: bytes) -> list[str]:
 
 
 def run() -> Section:
-    """Measure sync and async on one loopback server; profile the sync side if it misses."""
+    """Both answers, sync and async, every peer; profile the sync side if it misses."""
     from _server import blocking_body
 
+    table: list[Row] = []
     with loopback_server() as port:
-        sync_row = _sync(port)
-        async_row = asyncio.run(_async(port))
+        for label, query in (("734 B answer", QUERY), ("2.4 KB answer", REALISTIC)):
+            sync = _sync(port, query)
+            measure(sync, rounds=ROUNDS, per_round=CALLS)
+            asynchronous = asyncio.run(_async(port, query))
+            for row in _targets([*rows(sync, "calls/s"), *rows(asynchronous, "calls/s")]):
+                row.name = f"{label}: {row.name}"
+                table.append(row)
         mock_row, profiled = in_process(blocking_body())
-        rows = [sync_row, async_row, mock_row]
-        section = Section(
-            title="2. Blocking calls/s vs raw httpx",
-            what="Sequential chat.send calls on a loopback server vs raw httpx post + json.loads.",
-            ours_label="difykit",
-            baseline_label="raw httpx",
-            rows=rows,
-            notes=[
-                f"Loopback asyncio server in a subprocess answering recording 05 "
-                f"({len(blocking_body())} B JSON); {CALLS} sequential calls per round, "
-                f"{ROUNDS} rounds (async {ASYNC_ROUNDS}) alternating which side goes first, "
-                f"{WARMUP} warm-up calls each; medians; keep-alive on one pooled connection "
-                "for both.",
-                *sans_io_breakdown(blocking_body()),
-            ],
-        )
-        for row in rows:
-            gap = (1 / row.ours - 1 / row.baseline) * 1e6
-            section.notes.append(
-                f"{row.name.split(':')[0]}: {1e6 / row.baseline:.0f} µs per raw call; difykit "
-                f"adds {gap:.0f} µs."
-            )
-        section.notes.append(
+        table.append(mock_row)
+    section = Section(
+        title="3. Blocking calls/s vs raw httpx",
+        what="Sequential chat calls on a loopback server vs raw httpx post + json.loads; sync "
+        "rows against raw httpx sync, async rows against raw httpx async.",
+        ours_label="measured",
+        baseline_label="raw httpx",
+        rows=table,
+        notes=[
+            f"Loopback asyncio server in a subprocess answering recording 05 "
+            f"({len(blocking_body())} B JSON) or the realistic answer with `metadata.usage` and "
+            f"three `retriever_resources` ({len(blocking_answer())} B); {CALLS} sequential "
+            f"calls per round and contender, {ROUNDS} rounds (async {ASYNC_ROUNDS}), order "
+            "rotated; medians. Each client keeps its own keep-alive pool (dify-client calls "
+            "`requests.request`, a new connection per call, as it ships).",
+            *sans_io_breakdown(blocking_body()),
             "The in-process row sends the same calls through `httpx.MockTransport` (no "
-            "sockets, no server): what difykit itself costs on the caller's CPU."
+            "sockets, no server): what difykit itself costs on the caller's CPU.",
+        ],
+    )
+    if section.missed:
+        cprofile = profile(profiled, per=PROFILED, unit="call", focus="difykit", limit=10)
+        section.profile = (
+            f"{decompose(blocking_body())}\n\ncProfile of {PROFILED} Dify.chat.send calls "
+            f"over httpx.MockTransport, µs per call:\n\n{cprofile}"
         )
-        if sync_row.met is False or async_row.met is False:
-            cprofile = profile(profiled, per=PROFILED, unit="call", focus="difykit", limit=10)
-            section.profile = (
-                f"{decompose(blocking_body())}\n\ncProfile of {PROFILED} Dify.chat.send calls "
-                f"over httpx.MockTransport, µs per call:\n\n{cprofile}"
-            )
     return section
 
 
 if __name__ == "__main__":
     result = run()
     for row in result.rows:
-        print(
-            f"{row.name:70} {row.ours:>8,.0f} {row.baseline:>8,.0f} "
-            f"{row.ratio:.3f}{TIMES} {row.spread}"
-        )
-    print("\n".join(result.notes))
+        print(f"{row.name:90} {row.ours:>8,.0f} {row.baseline:>8,.0f} {row.ratio:.3f}{TIMES}")
     print(result.profile)

@@ -1,4 +1,4 @@
-"""Benchmark 4: wall time of a fresh ``python -c "import …"``, difykit vs httpx + pydantic.
+"""Benchmark 5: a fresh ``python -c "import …"``, difykit and the peers vs httpx + pydantic.
 
 Each statement runs in a fresh interpreter, interleaved, several rounds; medians. Bytecode
 caches are warm (a first, uncounted run writes them into a private ``PYTHONPYCACHEPREFIX``),
@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections import defaultdict
 
+import _peers
 from _common import TIMES, Row, Section, median
 from _server import blocking_body
 
@@ -45,7 +46,7 @@ def _env(cache: str) -> dict[str, str]:
 
 def _time(statement: str, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", statement], env=env, check=True)
+    subprocess.run([sys.executable, "-c", statement], env=env, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -118,18 +119,37 @@ def where_the_time_goes(env: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+PEER_IMPORTS = {
+    "dify-client-python": "from dify_client import Client",
+    "dify-python-sdk": "from dify_client import ChatClient",
+    "dify-client": "from dify_client import ChatClient",
+    "dify-oapi2": "from dify_oapi.client import Client",
+}
+"""What each peer's README imports first."""
+
+
 def run() -> Section:
     """Time each statement in fresh interpreters; explain with -X importtime if missed."""
     with tempfile.TemporaryDirectory() as cache:
         env = _env(cache)
-        for statement in STATEMENTS.values():  # writes the bytecode caches
-            _time(statement, env)
-        times: dict[str, list[float]] = {k: [] for k in STATEMENTS}
+        envs = dict.fromkeys(STATEMENTS, env)
+        statements = dict(STATEMENTS)
+        failed: dict[str, str] = {}
+        for peer in _peers.load():
+            statements[peer.dist] = PEER_IMPORTS[peer.dist]
+            envs[peer.dist] = {**env, "PYTHONPATH": _peers.pythonpath(peer)}
+        for key, statement in list(statements.items()):  # writes the bytecode caches
+            try:
+                _time(statement, envs[key])
+            except subprocess.CalledProcessError as exc:
+                failed[key] = f"import failed (exit {exc.returncode})"
+                del statements[key]
+        times: dict[str, list[float]] = {k: [] for k in statements}
         for r in range(ROUNDS):
-            keys = list(STATEMENTS)
+            keys = list(statements)
             keys = keys[r % len(keys) :] + keys[: r % len(keys)]
             for key in keys:
-                times[key].append(_time(STATEMENTS[key], env))
+                times[key].append(_time(statements[key], envs[key]))
         ms = {k: median(v) * 1000 for k, v in times.items()}
         floor = ms["floor"]
         base = ms["baseline"]
@@ -165,8 +185,24 @@ def run() -> Section:
                     ],
                 )
             )
+        for peer in _peers.PEERS:
+            if peer.dist in failed or peer.dist not in times:
+                why = failed.get(peer.dist) or peer.error
+                rows.append(Row(f"{peer.dist}: **not measured** ({why})", 0.0, base, "ms"))
+                continue
+            rows.append(
+                Row(
+                    name=f"{peer.label}: `{PEER_IMPORTS[peer.dist]}` vs `{STATEMENTS['baseline']}`",
+                    ours=ms[peer.dist],
+                    baseline=base,
+                    unit="ms",
+                    round_ratios=[
+                        o / b for o, b in zip(times[peer.dist], times["baseline"], strict=True)
+                    ],
+                )
+            )
         section = Section(
-            title="4. Import time",
+            title="5. Import time",
             what="Fresh `python -c` processes, wall time including interpreter start-up.",
             ours_label="statement",
             baseline_label="`import httpx, pydantic`",

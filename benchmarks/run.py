@@ -11,25 +11,33 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import time
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
+import _peers
 import blocking_calls
+import cold_start
 import exporter_bench
 import first_event
 import import_time
 import proxy_bench
 import sse_decoding
+import stream_calls
+import stream_memory
 from _common import DASH, ROOT, TIMES, Row, Section
 
 OUTPUT = ROOT / "BENCHMARKS.md"
 BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
     ("SSE decoding", sse_decoding.run),
+    ("realistic stream over loopback", stream_calls.run),
     ("blocking calls", blocking_calls.run),
     ("time to first event", first_event.run),
     ("import time", import_time.run),
+    ("cold first call", cold_start.run),
+    ("stream memory", stream_memory.run),
     ("Respan exporter", exporter_bench.run),
     ("difykit-proxy", proxy_bench.run),
 ]
@@ -50,15 +58,17 @@ def _machine() -> str:
         f"{name} {version(name)}"
         for name in ("difykit", "difykit-core", "difykit-async", "httpx", "pydantic")
     )
+    peers = ", ".join(p.label if not p.error else f"{p.dist} ({p.error})" for p in _peers.load())
     return (
         f"{os.cpu_count()} cores ({_cpu_model()}), {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()} ({platform.python_implementation()}); {versions}"
+        f"Python {platform.python_version()} ({platform.python_implementation()}); {versions}; "
+        f"peers (from PyPI, pinned in noxfile.py): {peers}"
     )
 
 
 def _number(value: float, unit: str) -> str:
-    if unit == "ms":
-        return f"{value:,.2f} ms" if value < 10 else f"{value:,.0f} ms"
+    if unit in ("ms", "MB"):
+        return f"{value:,.2f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
     return f"{value:,.0f} {unit}"
 
 
@@ -76,11 +86,22 @@ def _table(section: Section) -> list[str]:
     ]
     for row in section.rows:
         spread = f"{row.spread[0]:.2f}{DASH}{row.spread[1]:.2f}" if row.spread else DASH
+        if "**" in row.name:  # not measured or failed: the name says why
+            lines.append(
+                f"| {row.name} | {DASH} | {_number(row.baseline, row.unit)} | {DASH} "
+                f"| {DASH} | {row.target or DASH} | {DASH} |"
+            )
+            continue
         lines.append(
             f"| {row.name} | {_number(row.ours, row.unit)} | {_number(row.baseline, row.unit)} "
             f"| {row.ratio:.2f}{TIMES} | {spread} | {row.target or DASH} | {_met(row)} |"
         )
     return lines
+
+
+def _title(section: Section) -> str:
+    """The section's title without a leading number (the modules number theirs apart)."""
+    return re.sub(r"^\d+\. ", "", section.title)
 
 
 def render(sections: list[Section], started: float, elapsed: float) -> str:
@@ -95,11 +116,12 @@ def render(sections: list[Section], started: float, elapsed: float) -> str:
         f"- Machine: {_machine()}",
         f"- Run time: {elapsed:.0f} s",
         "",
-        "Every number below was measured in this one run, difykit and its baseline side by "
-        "side, interleaved in rounds; values are medians over the rounds and the ratio is the "
-        "median of the per-round ratios (each round measures both sides back to back, so "
-        "background load hits both). The IQR column shows how noisy the rounds were. Targets "
-        "are those of DESIGN.md §8.",
+        "Every number below was measured in this one run, difykit, the peer SDKs and the "
+        "physical limit (raw httpx, bare parsing; the first row of each table) side by side, "
+        "interleaved in rounds; values are medians over the rounds and the ratio is the "
+        "median of the per-round ratios to the limit (each round measures every contender "
+        "back to back, so background load hits all). The IQR column shows how noisy the "
+        "rounds were. Targets are those of DESIGN.md §8 and issue 8; a peer's row has none.",
         "",
         "## Summary",
         "",
@@ -110,9 +132,11 @@ def render(sections: list[Section], started: float, elapsed: float) -> str:
         for row in section.rows:
             if row.target:
                 measured = row.summary or f"{row.ratio:.2f}{TIMES}"
-                out.append(f"| {row.name}: {row.target} | {measured} | {_met(row)} |")
+                out.append(
+                    f"| {_title(section)} — {row.name}: {row.target} | {measured} | {_met(row)} |"
+                )
     for section in sections:
-        out += ["", f"## {section.title}", "", section.what, "", *_table(section), ""]
+        out += ["", f"## {_title(section)}", "", section.what, "", *_table(section), ""]
         out += [f"- {note}" for note in section.notes]
         if section.missed:
             out += [
@@ -129,14 +153,19 @@ def render(sections: list[Section], started: float, elapsed: float) -> str:
         "## How to run",
         "",
         "`uv run nox -s bench` (not part of the default `uv run nox`) creates a venv with "
-        "difykit, difykit-core and difykit-async (as the `tests` session installs them), then "
-        "runs `python benchmarks/run.py`, which takes about a minute and rewrites this file. "
-        "The scripts can also run one at a time, printing their numbers: "
-        "`uv run python benchmarks/sse_decoding.py` (likewise `blocking_calls.py`, "
-        "`first_event.py`, `import_time.py`). The blocking and first-event benchmarks start "
-        "their own loopback server (`benchmarks/_server.py`, stdlib asyncio) in a subprocess "
-        "on 127.0.0.1. Close other busy programs first: on a loaded or shared machine the "
-        "per-round spread widens, and a ratio near its target can land on either side.",
+        "every workspace package and its test group, installs the pinned peers from PyPI "
+        "(each into `<venv>/peers/<dist>`, since three import as `dify_client`; "
+        "`benchmarks/_peers.py` loads each under its own modules), then runs "
+        "`python benchmarks/run.py`, which takes a few minutes and rewrites this file. "
+        "The scripts can also run one at a time inside that venv, printing their numbers: "
+        "`.nox/bench/bin/python benchmarks/sse_decoding.py` (likewise `stream_calls.py`, "
+        "`blocking_calls.py`, `first_event.py`, `import_time.py`, `cold_start.py`, "
+        "`stream_memory.py`). The network benchmarks start their own loopback server "
+        "(`benchmarks/_server.py`, stdlib asyncio) in a subprocess on 127.0.0.1; the "
+        "realistic bodies come from `benchmarks/_realistic.py`. A peer that fails to install, "
+        "import or run a case gets a row saying so. Close other busy programs first: on a "
+        "loaded or shared machine the per-round spread widens, and a ratio near its target "
+        "can land on either side.",
         "",
     ]
     return "\n".join(out)

@@ -1,0 +1,125 @@
+"""Benchmark: cold first call, a fresh process per sample, difykit and the peers vs raw httpx.
+
+Each sample is one ``python -c`` that imports the library, builds a client, makes one
+blocking chat call and takes the first event of a streaming one, on the loopback server; the
+limit is the same with raw httpx and ``json.loads``, pydantic imported (the floor a typed SDK
+cannot go under). Wall time from the parent, interpreter start-up included; bytecode caches
+warm (a first, uncounted run writes them).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import _peers
+from _common import QUERY, TIMES, Row, Section, loopback_server, median
+from _snippets import Snippet, snippets
+from import_time import _importtime
+
+ROUNDS = 3
+TARGET = 1.3
+FIRST = "\ncall()\nnext(iter(stream({query!r})))\n"
+
+
+def env_for(snippet: Snippet) -> dict[str, str]:
+    """The environment of a fresh interpreter running ``snippet`` (its peer on the path)."""
+    env = dict(os.environ)
+    if snippet.dist:
+        peer = next(p for p in _peers.PEERS if p.dist == snippet.dist)
+        env["PYTHONPATH"] = _peers.pythonpath(peer)
+    return env
+
+
+def _time(code: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def run() -> Section:
+    """Every contender's cold first call and first event, rounds rotated."""
+    failed: dict[str, str] = {}
+    times: dict[str, list[float]] = {}
+    with loopback_server() as port:
+        programs = [
+            (s, s.code + FIRST.format(query=QUERY), env_for(s))
+            for s in snippets(f"http://127.0.0.1:{port}/v1", QUERY)
+        ]
+        live = []
+        for snippet, code, env in programs:
+            try:
+                _time(code, env)
+                live.append((snippet, code, env))
+                times[snippet.name] = []
+            except subprocess.CalledProcessError as exc:
+                failed[snippet.name] = exc.stderr.decode(errors="replace").strip()[-200:]
+        for r in range(ROUNDS):
+            for snippet, code, env in live[r % len(live) :] + live[: r % len(live)]:
+                times[snippet.name].append(_time(code, env))
+        ours, limit_times = times.get(programs[1][0].name), times[programs[0][0].name]
+        where = ""
+        if not ours or median(ours) / median(limit_times) > TARGET:
+            where = where_the_time_goes(programs[1][1], programs[1][2])
+    limit = programs[0][0].name
+    base = times[limit]
+    rows: list[Row] = []
+    for snippet, _, _ in programs:
+        if snippet.name in failed:
+            why = failed[snippet.name].replace("\n", " ")
+            rows.append(Row(f"{snippet.name}: **failed** ({why})", 0.0, median(base) * 1e3, "ms"))
+            continue
+        mine = times[snippet.name]
+        row = Row(
+            name=snippet.name,
+            ours=median(mine) * 1e3,
+            baseline=median(base) * 1e3,
+            unit="ms",
+            round_ratios=[o / b for o, b in zip(mine, base, strict=True)],
+        )
+        if snippet.name.startswith("difykit"):
+            row.target, row.met = f"≤ {TARGET:.1f}{TIMES}", row.ratio <= TARGET
+        rows.append(row)
+    section = Section(
+        title="6. Cold first call: import + client + first call + first event",
+        what="A fresh `python -c` per sample; ratio = time over the raw httpx + pydantic one "
+        "(lower is better).",
+        ours_label="measured",
+        baseline_label="raw httpx + pydantic",
+        rows=rows,
+        notes=[
+            f"{ROUNDS} rounds, contenders rotated, medians; each sample: import, build a "
+            "client, one blocking chat call (734 B answer), the first event of a streaming "
+            "call (the server sends it at once). The peers run with their own folder on "
+            "PYTHONPATH (three of them import as `dify_client`).",
+        ],
+    )
+    section.profile = where
+    return section
+
+
+def where_the_time_goes(code: str, env: dict[str, str]) -> str:
+    """``-X importtime`` of difykit's cold program: what its process imports, slowest first."""
+    lines = _importtime(code, env)
+    total = sum(s for _, s, _ in lines) / 1000
+    by_top: dict[str, float] = {}
+    for module, self_us, _ in lines:
+        top = module.split(".")[0]
+        by_top[top] = by_top.get(top, 0.0) + self_us / 1000
+    out = [
+        f"`-X importtime` of the difykit program: {len(lines)} modules imported, "
+        f"{total:.0f} ms self time in all; by top-level package (ms):",
+        "",
+    ]
+    out += [f"{ms:>8.1f}  {top}" for top, ms in sorted(by_top.items(), key=lambda i: -i[1])[:10]]
+    out += ["", "Slowest single modules (self ms, cumulative ms):"]
+    slow = sorted(lines, key=lambda r: -r[1])[:10]
+    out += [f"{s / 1000:>7.1f} {c / 1000:>7.1f}  {m}" for m, s, c in slow]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    for r in run().rows:
+        print(f"{r.name:70} {r.ours:8.1f} {r.baseline:8.1f} ms {r.ratio:.2f}{TIMES} met={r.met}")
