@@ -207,3 +207,23 @@ async def test_async_in_process_streams_honour_the_idle_timeout() -> None:
         assert await chunks.__anext__() == b"event: ping\n\n"
         with pytest.raises(httpx.ReadTimeout, match="no data"):
             await chunks.__anext__()
+
+
+def test_a_client_that_leaves_a_stream_early_lets_the_run_finish_at_once() -> None:
+    """Reading three lines of a paced stream and hanging up: the run ends within a second,
+    without waiting for the abandoned generator to be garbage-collected."""
+    emulator = DifyEmulator()
+    app = emulator.add_app(mode="chat", reply="a long answer " * 20)
+    emulator.faults.pace(chunks=50, delay=0.05)
+    body = {"query": "hi", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+    headers = {"Authorization": f"Bearer {app.api_key}"}
+    with emulator.serve() as base_url, httpx.Client(base_url=base_url, headers=headers) as http:
+        with http.stream("POST", "/chat-messages", json=body) as answer:
+            lines = answer.iter_lines()
+            first = [next(lines) for _ in range(3)]
+        [task_id] = list(app.tasks)
+        deadline = time.monotonic() + 1.0
+        while not app.tasks[task_id].finished and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert app.tasks[task_id].finished
+    assert first[0].startswith("data: ")

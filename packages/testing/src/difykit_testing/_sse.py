@@ -40,13 +40,21 @@ def event_stream(
         if initial_ping:
             yield PING
         sent = 0
-        async for event in events:
-            if cut_after is not None and sent >= cut_after:
-                return
-            if sent and faults.token_delay:
-                await anyio.sleep(faults.token_delay)
-            yield frame(event)
-            sent += 1
+        try:
+            async for event in events:
+                if cut_after is not None and sent >= cut_after:
+                    return
+                if sent and faults.token_delay:
+                    await anyio.sleep(faults.token_delay)
+                yield frame(event)
+                sent += 1
+        finally:
+            # A client that leaves closes the events now, not when they are garbage-collected,
+            # so the run finishes at once (as Dify's worker does without its listener).
+            close = getattr(events, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()
 
     return StreamingResponse(
         body(),
