@@ -282,7 +282,9 @@ def run() -> Section:
             f"three `retriever_resources` ({len(blocking_answer())} B); {CALLS} sequential "
             f"calls per round and contender, {ROUNDS} rounds (async {ASYNC_ROUNDS}), order "
             "rotated; medians. Each client keeps its own keep-alive pool (dify-client calls "
-            "`requests.request`, a new connection per call, as it ships).",
+            "`requests.request`, a new connection per call, as it ships). Each answer size "
+            "runs in its own `asyncio.run`: a peer whose async client outlives its first event "
+            "loop fails on the second, and its row says so.",
             *sans_io_breakdown(blocking_body()),
             "The in-process row sends the same calls through `httpx.MockTransport` (no "
             "sockets, no server): what difykit itself costs on the caller's CPU.",
