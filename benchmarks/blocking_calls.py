@@ -177,7 +177,7 @@ def in_process(content: bytes) -> tuple[Row, Callable[[], None]]:
     ]
     measure(pair, rounds=ROUNDS, per_round=CALLS)
     row = rows(pair, "calls/s")[1]
-    row.name = "in-process (httpx.MockTransport), 734 B answer: Dify vs httpx + json.loads"
+    row.name = "in-process (httpx.MockTransport), recording 05 answer: Dify vs httpx + json.loads"
 
     def profiled() -> None:
         ours(PROFILED)
@@ -260,7 +260,11 @@ def run() -> Section:
 
     table: list[Row] = []
     with loopback_server() as port:
-        for label, query in (("734 B answer", QUERY), ("2.4 KB answer", REALISTIC)):
+        answers = (
+            (f"recording 05 answer ({len(blocking_body())} B)", QUERY),
+            (f"realistic answer ({len(blocking_answer()):,} B)", REALISTIC),
+        )
+        for label, query in answers:
             sync = _sync(port, query)
             measure(sync, rounds=ROUNDS, per_round=CALLS)
             asynchronous = asyncio.run(_async(port, query))

@@ -91,8 +91,8 @@ def run() -> Section:
         rows=rows,
         notes=[
             f"{ROUNDS} rounds, contenders rotated, medians; each sample: import, build a "
-            "client, one blocking chat call (734 B answer), the first event of a streaming "
-            "call (the server sends it at once). The peers run with their own folder on "
+            "client, one blocking chat call (recording 05's answer), the first event of a "
+            "streaming call (the server sends it at once). The peers run with their own folder on "
             "PYTHONPATH (three of them import as `dify_client`).",
         ],
     )
