@@ -72,6 +72,13 @@ def _number(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def _ratio(row: Row) -> str:
+    """The ratio, or a dash when the baseline is (about) zero and a ratio means nothing."""
+    if not row.round_ratios and abs(row.baseline) < 1e-6:
+        return DASH
+    return f"{row.ratio:.2f}{TIMES}"
+
+
 def _met(row: Row) -> str:
     if row.met is None:
         return DASH
@@ -94,7 +101,7 @@ def _table(section: Section) -> list[str]:
             continue
         lines.append(
             f"| {row.name} | {_number(row.ours, row.unit)} | {_number(row.baseline, row.unit)} "
-            f"| {row.ratio:.2f}{TIMES} | {spread} | {row.target or DASH} | {_met(row)} |"
+            f"| {_ratio(row)} | {spread} | {row.target or DASH} | {_met(row)} |"
         )
     return lines
 
@@ -138,7 +145,9 @@ def render(sections: list[Section], started: float, elapsed: float) -> str:
     for section in sections:
         out += ["", f"## {_title(section)}", "", section.what, "", *_table(section), ""]
         out += [f"- {note}" for note in section.notes]
-        if section.missed:
+        if section.missed and not section.profile.strip():
+            out += ["", "**Target missed** (see ✗ above; this benchmark has no profile)."]
+        elif section.missed:
             out += [
                 "",
                 "**Target missed.** Where the time goes (quick measurements of the difykit "
