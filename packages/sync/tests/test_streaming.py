@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -287,3 +288,20 @@ def test_a_stream_answered_with_an_html_page_says_what_came_back() -> None:
     message = str(caught.value)
     assert "answered HTTP 200 text/html instead of an event stream" in message
     assert "Welcome to nginx" in message
+
+
+def test_a_gzip_encoded_stream_is_decoded() -> None:
+    """A proxy that compresses the event stream: the events still arrive typed and whole."""
+    end = {"event": "message_end", "task_id": "t", "id": "m", "metadata": {}}
+    body = gzip.compress(sse({"event": "message", "task_id": "t", "answer": "Hi"}, end))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream", "content-encoding": "gzip"}
+        return httpx.Response(200, headers=headers, stream=Chunks(body, 7))
+
+    dify = Dify(
+        api_key="app-test",
+        base_url="http://dify.test/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
+    assert (dify.chat.stream(query="Hi", user="u").collect()).answer == "Hi"

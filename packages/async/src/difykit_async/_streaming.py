@@ -183,7 +183,10 @@ class AsyncStream(Generic[E, R]):
             raise
         self._opened = True
         self._response = response
-        self._chunks = response.aiter_bytes()
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        raw = encoding == "identity" and not response.is_stream_consumed
+        # An uncompressed body (Dify's streams) is read raw: no decoder layer per chunk.
+        self._chunks = response.aiter_raw() if raw else response.aiter_bytes()
         return self._chunks
 
     async def _finish(self) -> DifyError | None:

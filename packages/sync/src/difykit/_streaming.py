@@ -184,7 +184,10 @@ class Stream(Generic[E, R]):
             raise
         self._opened = True
         self._response = response
-        self._chunks = response.iter_bytes()
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        raw = encoding == "identity" and not response.is_stream_consumed
+        # An uncompressed body (Dify's streams) is read raw: no decoder layer per chunk.
+        self._chunks = response.iter_raw() if raw else response.iter_bytes()
         return self._chunks
 
     def _finish(self) -> DifyError | None:
