@@ -278,14 +278,7 @@ class Exchange(_Life["Call[T]"], Generic[T]):
 
     def __init__(self, call: Call[T], config: ClientConfig) -> None:
         """Make the exchange for ``call``, capturing the per-call context now."""
-        # _Life.__init__ inlined: this runs once per blocking call, on the hot path.
-        self._config = config
-        self._context = _CONTEXT.get()
-        self._info: CallInfo | None = None
-        self._started = 0.0
-        self.attempts = 0
-        self.status_code: int | None = None
-        self.ended = False
+        super().__init__(config)
         if call.legacy is not None and call.operation in config.legacy_operations:
             call = call.legacy  # this server is known to serve only the legacy route
         self.call = call

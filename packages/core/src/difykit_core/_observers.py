@@ -38,8 +38,7 @@ class ObserverSet:
                 strings).
         """
         self.observers: tuple[Observer, ...] = tuple(observers)
-        every: list[Observer] = []
-        some: dict[str, list[Observer]] = {}
+        kinds_of: list[tuple[Observer, frozenset[str] | None]] = []
         for observer in self.observers:
             missing = [hook for hook in _HOOKS if not callable(getattr(observer, hook, None))]
             if missing:
@@ -47,17 +46,12 @@ class ObserverSet:
                     f"observer {observer!r} lacks {', '.join(missing)}: observers implement "
                     "difykit_core.Observer (subclass it to inherit no-op hooks)"
                 )
-            kinds = _event_kinds(observer)
-            if kinds is None:
-                every.append(observer)
-            else:
-                for kind in kinds:
-                    some.setdefault(kind, [])
-        for observer in self.observers:
-            kinds = _event_kinds(observer)
-            for kind, subscribers in some.items():
-                if kinds is None or kind in kinds:
-                    subscribers.append(observer)
+            kinds_of.append((observer, _event_kinds(observer)))
+        every = [observer for observer, kinds in kinds_of if kinds is None]
+        named = {kind for _, kinds in kinds_of if kinds is not None for kind in kinds}
+        some = {
+            kind: [o for o, kinds in kinds_of if kinds is None or kind in kinds] for kind in named
+        }
         self._all_events = tuple(every)
         self._by_kind = {kind: tuple(subscribers) for kind, subscribers in some.items()}
         self.wants_events = bool(every or some)
