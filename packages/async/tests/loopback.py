@@ -16,6 +16,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 Step = Callable[[BaseHTTPRequestHandler], None]
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One request as it arrived: request line target, headers in order, and body."""
+
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
 @dataclass
 class Loopback:
     """The running server: its base URL and what it received."""
@@ -23,6 +33,7 @@ class Loopback:
     base_url: str
     steps: list[Step]
     received: list[tuple[str, str]] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
 
 
 def hang(seconds: float) -> Step:
@@ -91,10 +102,10 @@ def serve(*steps: Step) -> Iterator[Loopback]:
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            body = self.rfile.read(length) if length else b""
             index = min(len(state.received), len(state.steps) - 1)
             state.received.append((self.command, self.path))
+            state.seen.append(Seen(self.command, self.path, list(self.headers.items()), body))
             state.steps[index](self)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle

@@ -20,6 +20,7 @@ from difykit_core.transport import (
 )
 
 from ._backend import DEFAULT_LIMITS, Pool, close_response, gather_in_order, sleep
+from ._wire import Wire
 
 if TYPE_CHECKING:
     from difykit_core import UploadedFile
@@ -73,6 +74,8 @@ class Transport:
         self.config = config
         self.pool = pool
         self._headers = {"Authorization": f"Bearer {config.api_key}", "User-Agent": user_agent}
+        self._wire: Wire | None = None
+        """How requests are built for the pool's transport (made on the first such call)."""
         timeouts = config.timeouts
         self._timeout = httpx.Timeout(
             connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool
@@ -83,6 +86,8 @@ class Transport:
             write=timeouts.write,
             pool=timeouts.pool,
         )
+        self._extensions = {"timeout": self._timeout.as_dict()}
+        self._stream_extensions = {"timeout": self._stream_timeout.as_dict()}
 
     async def execute(self, call: Call[T]) -> T:
         """Send a call (uploading its local files first) and return its result."""
@@ -138,45 +143,60 @@ class Transport:
     async def _send(
         self, request: HttpRequest, starts: dict[int, int] | None, *, stream: bool
     ) -> httpx.Response:
-        http = self.pool.current()
+        http, direct = self.pool.current()
         opened: list[IO[bytes]] = []
         try:
-            built = self._build(http, request, opened, starts, stream=stream)
-            return await http.send(built, stream=stream)
+            files = _multipart(request, opened, starts) if request.files else None
+            timeout = self._stream_timeout if stream else self._timeout
+            if direct is None:
+                built = http.build_request(
+                    request.method,
+                    self.config.base_url + request.path,
+                    params=request.query or None,
+                    json=request.json,
+                    data=dict(request.form) if request.form else None,
+                    files=files,
+                    headers={**self._headers, **request.headers}
+                    if request.headers
+                    else self._headers,
+                    timeout=timeout,
+                )
+                return await http.send(built, stream=stream)
+            if self._wire is None:
+                headers = httpx.Headers(http.headers)
+                headers.update(self._headers)
+                self._wire = Wire(self.config.base_url, headers)
+            built = self._wire.build(
+                request, files, self._stream_extensions if stream else self._extensions
+            )
+            response = await direct.handle_async_request(built)
+            response.request = built
+            if not stream:
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            return response
         finally:
             for file in opened:
                 file.close()
 
-    def _build(
-        self,
-        http: httpx.AsyncClient,
-        request: HttpRequest,
-        opened: list[IO[bytes]],
-        starts: dict[int, int] | None,
-        *,
-        stream: bool,
-    ) -> httpx.Request:
-        multipart: list[tuple[str, tuple[str, Any, str]]] | None = None
-        if request.files:
-            multipart = []
-            for name, part in request.files:
-                content: Any = part.content
-                if isinstance(content, os.PathLike):
-                    content = open(os.fspath(content), "rb")  # noqa: SIM115 (closed by _send)
-                    opened.append(content)
-                elif starts and id(content) in starts:
-                    content.seek(starts[id(content)])
-                multipart.append((name, (part.filename, content, part.content_type)))
-        return http.build_request(
-            request.method,
-            self.config.base_url + request.path,
-            params=request.query or None,
-            json=request.json,
-            data=dict(request.form) if request.form else None,
-            files=multipart,
-            headers={**self._headers, **request.headers} if request.headers else self._headers,
-            timeout=self._stream_timeout if stream else self._timeout,
-        )
+
+def _multipart(
+    request: HttpRequest, opened: list[IO[bytes]], starts: dict[int, int] | None
+) -> list[tuple[str, tuple[str, Any, str]]]:
+    """httpx's ``files=`` for a request's parts, opening local paths (``opened``, closed later)
+    and rewinding open files to where they started (a retry sends them again)."""
+    multipart: list[tuple[str, tuple[str, Any, str]]] = []
+    for name, part in request.files:
+        content: Any = part.content
+        if isinstance(content, os.PathLike):
+            content = open(os.fspath(content), "rb")  # noqa: SIM115 (closed by _send)
+            opened.append(content)
+        elif starts and id(content) in starts:
+            content.seek(starts[id(content)])
+        multipart.append((name, (part.filename, content, part.content_type)))
+    return multipart
 
 
 def _file_positions(request: HttpRequest) -> dict[int, int]:
