@@ -21,7 +21,18 @@ from ._backend import Pool
 from ._transport import Transport, user_agent
 
 if TYPE_CHECKING:
-    from . import _resources as r
+    from ._resources.annotations import Annotations
+    from ._resources.app import App
+    from ._resources.audio import Audio
+    from ._resources.chat import Chat
+    from ._resources.completion import Completion
+    from ._resources.conversations import Conversations
+    from ._resources.end_users import EndUsers
+    from ._resources.feedbacks import Feedbacks
+    from ._resources.files import Files
+    from ._resources.human_input import HumanInput
+    from ._resources.messages import Messages
+    from ._resources.workflows import Workflows
 
 __all__ = ["AsyncDify"]
 
@@ -163,85 +174,85 @@ class AsyncDify(_BaseClient):
     """
 
     @cached_property
-    def chat(self) -> r.Chat:
+    def chat(self) -> Chat:
         """Chat apps: ``send``, ``stream``, ``stop``."""
-        from . import _resources as r
+        from ._resources.chat import Chat
 
-        return r.Chat(self._transport)
+        return Chat(self._transport)
 
     @cached_property
-    def completion(self) -> r.Completion:
+    def completion(self) -> Completion:
         """Completion apps: ``send``, ``stream``, ``stop``."""
-        from . import _resources as r
+        from ._resources.completion import Completion
 
-        return r.Completion(self._transport)
+        return Completion(self._transport)
 
     @cached_property
-    def workflows(self) -> r.Workflows:
+    def workflows(self) -> Workflows:
         """Workflow apps: ``run``, ``stream``, ``stop``, ``get_run``, ``logs``, ``resume``."""
-        from . import _resources as r
+        from ._resources.workflows import Workflows
 
-        return r.Workflows(self._transport)
+        return Workflows(self._transport)
 
     @cached_property
-    def human_input(self) -> r.HumanInput:
+    def human_input(self) -> HumanInput:
         """Human Input forms of paused runs: ``get``, ``submit``."""
-        from . import _resources as r
+        from ._resources.human_input import HumanInput
 
-        return r.HumanInput(self._transport)
+        return HumanInput(self._transport)
 
     @cached_property
-    def files(self) -> r.Files:
+    def files(self) -> Files:
         """Files: ``upload``, ``preview``."""
-        from . import _resources as r
+        from ._resources.files import Files
 
-        return r.Files(self._transport)
+        return Files(self._transport)
 
     @cached_property
-    def end_users(self) -> r.EndUsers:
+    def end_users(self) -> EndUsers:
         """End users: ``get``."""
-        from . import _resources as r
+        from ._resources.end_users import EndUsers
 
-        return r.EndUsers(self._transport)
+        return EndUsers(self._transport)
 
     @cached_property
-    def audio(self) -> r.Audio:
+    def audio(self) -> Audio:
         """Audio: ``to_text``, ``to_speech``."""
-        from . import _resources as r
+        from ._resources.audio import Audio
 
-        return r.Audio(self._transport)
+        return Audio(self._transport)
 
     @cached_property
-    def feedbacks(self) -> r.Feedbacks:
+    def feedbacks(self) -> Feedbacks:
         """Feedback on messages: ``create``, ``list``."""
-        from . import _resources as r
+        from ._resources.feedbacks import Feedbacks
 
-        return r.Feedbacks(self._transport)
+        return Feedbacks(self._transport)
 
     @cached_property
-    def messages(self) -> r.Messages:
+    def messages(self) -> Messages:
         """Messages of conversations: ``list``, ``suggested``."""
-        from . import _resources as r
+        from ._resources.messages import Messages
 
-        return r.Messages(self._transport)
+        return Messages(self._transport)
 
     @cached_property
-    def conversations(self) -> r.Conversations:
+    def conversations(self) -> Conversations:
         """Conversations: ``list``, ``rename``, ``delete``, ``variables``, ``update_variable``."""
-        from . import _resources as r
+        from ._resources.conversations import Conversations
 
-        return r.Conversations(self._transport)
+        return Conversations(self._transport)
 
     @cached_property
-    def app(self) -> r.App:
+    def app(self) -> App:
         """The app itself: ``info``, ``parameters``, ``meta``, ``site``."""
-        from . import _resources as r
+        from ._resources.app import App
 
-        return r.App(self._transport)
+        return App(self._transport)
 
     @cached_property
-    def annotations(self) -> r.Annotations:
+    def annotations(self) -> Annotations:
         """Annotations (``list``, ``create``, ``update``, ``delete``) and annotation reply."""
-        from . import _resources as r
+        from ._resources.annotations import Annotations
 
-        return r.Annotations(self._transport)
+        return Annotations(self._transport)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 from ._client import _BaseClient
 
 if TYPE_CHECKING:
-    from . import _knowledge_resources as kr
+    from ._knowledge_resources.child_chunks import ChildChunks
+    from ._knowledge_resources.chunks import Chunks
+    from ._knowledge_resources.datasets import Datasets
+    from ._knowledge_resources.documents import Documents
+    from ._knowledge_resources.metadata import Metadata
+    from ._knowledge_resources.models import Models
+    from ._knowledge_resources.pipeline import Pipeline
+    from ._knowledge_resources.tags import Tags
 
 __all__ = ["AsyncDifyKnowledge"]
 
@@ -27,57 +34,57 @@ class AsyncDifyKnowledge(_BaseClient):
     """
 
     @cached_property
-    def datasets(self) -> kr.Datasets:
+    def datasets(self) -> Datasets:
         """Knowledge bases: ``create``, ``list``, ``get``, ``update``, ``delete``, ``retrieve``."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.datasets import Datasets
 
-        return kr.Datasets(self._transport)
+        return Datasets(self._transport)
 
     @cached_property
-    def documents(self) -> kr.Documents:
+    def documents(self) -> Documents:
         """Documents: create and update from text or file, list, get, delete, indexing."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.documents import Documents
 
-        return kr.Documents(self._transport)
+        return Documents(self._transport)
 
     @cached_property
-    def chunks(self) -> kr.Chunks:
+    def chunks(self) -> Chunks:
         """Chunks (segments) of a document: ``create``, ``list``, ``get``, ``update``…"""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.chunks import Chunks
 
-        return kr.Chunks(self._transport)
+        return Chunks(self._transport)
 
     @cached_property
-    def child_chunks(self) -> kr.ChildChunks:
+    def child_chunks(self) -> ChildChunks:
         """Child chunks of a chunk: ``create``, ``list``, ``update``, ``delete``."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.child_chunks import ChildChunks
 
-        return kr.ChildChunks(self._transport)
+        return ChildChunks(self._transport)
 
     @cached_property
-    def tags(self) -> kr.Tags:
+    def tags(self) -> Tags:
         """Knowledge tags: ``list``, ``create``, ``rename``, ``delete``, ``bind``, ``unbind``…"""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.tags import Tags
 
-        return kr.Tags(self._transport)
+        return Tags(self._transport)
 
     @cached_property
-    def metadata(self) -> kr.Metadata:
+    def metadata(self) -> Metadata:
         """Metadata fields and document metadata values."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.metadata import Metadata
 
-        return kr.Metadata(self._transport)
+        return Metadata(self._transport)
 
     @cached_property
-    def models(self) -> kr.Models:
+    def models(self) -> Models:
         """The workspace's models: ``list``."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.models import Models
 
-        return kr.Models(self._transport)
+        return Models(self._transport)
 
     @cached_property
-    def pipeline(self) -> kr.Pipeline:
+    def pipeline(self) -> Pipeline:
         """Knowledge pipelines: upload a file, list datasource nodes, run."""
-        from . import _knowledge_resources as kr
+        from ._knowledge_resources.pipeline import Pipeline
 
-        return kr.Pipeline(self._transport)
+        return Pipeline(self._transport)

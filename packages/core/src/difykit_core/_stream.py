@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar, cast, get_args
 
 from pydantic import TypeAdapter, ValidationError
@@ -70,23 +71,35 @@ class Collector(Protocol[E_contra, R_co]):
 
 @dataclass(frozen=True, slots=True)
 class StreamProtocol(Generic[E, R]):
-    """How one kind of stream is read and collected."""
+    """How one kind of stream is read and collected.
+
+    Validators are built when first needed: a frame whose ``event`` names a model of the
+    union is validated straight into that model (built on the first such frame); the whole
+    union (every event model of the family) is built only for a frame that names none.
+    """
 
     family: StreamFamily
-    adapter: TypeAdapter[E]
+    events: Any
+    """The tagged union of the family's events (e.g. ``ChatEvent``)."""
     collector: Callable[[], Collector[E, R]]
     stop_on_pause: bool = True
     """Whether ``workflow_paused`` ends the stream (not when resuming with continue_on_pause)."""
-    events: Any = None
-    """The tagged union ``adapter`` validates (e.g. ``ChatEvent``): a frame whose ``event`` it
-    names is validated straight into that model, skipping the union's dispatch."""
     _by_name: dict[bytes, Callable[[bytes], Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    @property
+    def adapter(self) -> TypeAdapter[E]:
+        """The union's adapter (built on first use, then kept)."""
+        return cast("TypeAdapter[E]", _adapter(self.events))
+
     def reader(self) -> EventReader[E]:
         """A fresh reader for one stream."""
         return EventReader(self)
+
+    def validate_any(self, data: bytes) -> Any:
+        """Validate a frame through the whole union (its ``event`` picks the model)."""
+        return _adapter(self.events).validator.validate_json(data)
 
     def validator(self, name: bytes) -> Callable[[bytes], Any]:
         """The JSON validator for frames whose ``event`` is ``name`` (built once, then cached).
@@ -96,15 +109,22 @@ class StreamProtocol(Generic[E, R]):
         found = self._by_name.get(name)
         if found is None:
             model = _tagged_models(self.events).get(name.decode("utf-8", "replace"))
-            adapter = self.adapter if model is None else TypeAdapter(model)
-            found = self._by_name[name] = adapter.validator.validate_json
+            if model is None:
+                found = self.validate_any
+            else:
+                found = TypeAdapter(model).validator.validate_json
+            self._by_name[name] = found
         return found
 
 
+@cache
+def _adapter(union: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(union)
+
+
+@cache
 def _tagged_models(union: Any) -> dict[str, type[BaseEvent]]:
     """``{"message": MessageEvent, …}`` from ``Annotated[Union[Annotated[M, Tag(n)], …], …]``."""
-    if union is None:
-        return {}
     models: dict[str, type[BaseEvent]] = {}
     for member in get_args(get_args(union)[0]):
         model, *metadata = get_args(member)
@@ -140,7 +160,7 @@ class EventReader(Generic[E]):
     def __init__(self, protocol: StreamProtocol[E, Any]) -> None:
         self._protocol = protocol
         self._decoder = SSEDecoder()
-        self._validate: Callable[[bytes], Any] = protocol.adapter.validator.validate_json
+        self._validate: Callable[[bytes], Any] = protocol.validate_any
         self._by_name = protocol._by_name
         self._validator = protocol.validator
         self._terminal = self._terminals(graph=protocol.family == "workflow")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias, Union
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, Field, Tag
 
 from difykit_core._json import JsonValue
 
@@ -119,7 +119,7 @@ class MessageEndEvent(BaseEvent):
 
     event: Literal["message_end"] = "message_end"
     id: str | None = None
-    metadata: MessageMetadata = MessageMetadata()
+    metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     files: list[JsonValue] | None = None
 
 
@@ -173,7 +173,7 @@ class WorkflowStartedEvent(BaseEvent):
     """The workflow (or chatflow graph) started."""
 
     event: Literal["workflow_started"] = "workflow_started"
-    data: WorkflowStartedData = WorkflowStartedData()
+    data: WorkflowStartedData = Field(default_factory=WorkflowStartedData)
 
 
 class WorkflowFinishedEvent(BaseEvent):
@@ -194,63 +194,63 @@ class NodeStartedEvent(BaseEvent):
     """A node started."""
 
     event: Literal["node_started"] = "node_started"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class NodeFinishedEvent(BaseEvent):
     """A node finished (``data.status`` may be ``failed`` or ``exception``)."""
 
     event: Literal["node_finished"] = "node_finished"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class NodeRetryEvent(BaseEvent):
     """A node failed and is retried (``data.retry_index``)."""
 
     event: Literal["node_retry"] = "node_retry"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationStartedEvent(BaseEvent):
     """An iteration node started."""
 
     event: Literal["iteration_started"] = "iteration_started"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationNextEvent(BaseEvent):
     """An iteration moved to its next item."""
 
     event: Literal["iteration_next"] = "iteration_next"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationCompletedEvent(BaseEvent):
     """An iteration node completed."""
 
     event: Literal["iteration_completed"] = "iteration_completed"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopStartedEvent(BaseEvent):
     """A loop node started."""
 
     event: Literal["loop_started"] = "loop_started"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopNextEvent(BaseEvent):
     """A loop moved to its next round."""
 
     event: Literal["loop_next"] = "loop_next"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopCompletedEvent(BaseEvent):
     """A loop node completed."""
 
     event: Literal["loop_completed"] = "loop_completed"
-    data: NodeExecution = NodeExecution()
+    data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class TextData(DifyModel):
@@ -264,14 +264,14 @@ class TextChunkEvent(BaseEvent):
     """A piece of a workflow's streamed output text (a delta)."""
 
     event: Literal["text_chunk"] = "text_chunk"
-    data: TextData = TextData()
+    data: TextData = Field(default_factory=TextData)
 
 
 class TextReplaceEvent(BaseEvent):
     """The workflow's output text was replaced."""
 
     event: Literal["text_replace"] = "text_replace"
-    data: TextData = TextData()
+    data: TextData = Field(default_factory=TextData)
 
 
 class ReasoningData(DifyModel):
@@ -287,7 +287,7 @@ class ReasoningChunkEvent(BaseEvent):
     """A piece of an LLM node's separated reasoning ("thinking")."""
 
     event: Literal["reasoning_chunk"] = "reasoning_chunk"
-    data: ReasoningData = ReasoningData()
+    data: ReasoningData = Field(default_factory=ReasoningData)
 
 
 class AgentLogEvent(BaseEvent):
@@ -316,7 +316,7 @@ class HumanInputRequiredEvent(BaseEvent):
     """A Human Input node waits for a form; ``workflow_paused`` follows."""
 
     event: Literal["human_input_required"] = "human_input_required"
-    data: HumanInputRequiredData = HumanInputRequiredData()
+    data: HumanInputRequiredData = Field(default_factory=HumanInputRequiredData)
 
 
 class HumanInputFormFilledEvent(BaseEvent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Self
 
 from difykit_core._json import JsonValue
@@ -22,7 +22,7 @@ class CompletionMessage(DifyModel):
     message_id: str | None = None
     mode: str | None = None
     answer: str = ""
-    metadata: MessageMetadata = MessageMetadata()
+    metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     created_at: int | None = None
     files: list[JsonValue] | None = None
 

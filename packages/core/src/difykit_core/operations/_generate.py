@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from difykit_core._call import Call, StreamCall
 from difykit_core._http import HttpRequest, HttpResponse
@@ -45,7 +45,7 @@ def chat_protocol() -> StreamProtocol[ChatEvent, ChatMessage]:
     from difykit_core._stream import StreamProtocol
     from difykit_core.models.events import ChatEvent
 
-    return StreamProtocol("chat", TypeAdapter(ChatEvent), ChatCollector, events=ChatEvent)
+    return StreamProtocol("chat", ChatEvent, ChatCollector)
 
 
 @cache
@@ -55,9 +55,7 @@ def completion_protocol() -> StreamProtocol[CompletionEvent, CompletionMessage]:
     from difykit_core._stream import StreamProtocol
     from difykit_core.models.events import CompletionEvent
 
-    return StreamProtocol(
-        "completion", TypeAdapter(CompletionEvent), CompletionCollector, events=CompletionEvent
-    )
+    return StreamProtocol("completion", CompletionEvent, CompletionCollector)
 
 
 def workflow_protocol(*, stop_on_pause: bool = True) -> StreamProtocol[WorkflowEvent, WorkflowRun]:
@@ -71,13 +69,7 @@ def _workflow_protocol(stop_on_pause: bool) -> StreamProtocol[WorkflowEvent, Wor
     from difykit_core._stream import StreamProtocol
     from difykit_core.models.events import WorkflowEvent
 
-    return StreamProtocol(
-        "workflow",
-        TypeAdapter(WorkflowEvent),
-        WorkflowCollector,
-        stop_on_pause=stop_on_pause,
-        events=WorkflowEvent,
-    )
+    return StreamProtocol("workflow", WorkflowEvent, WorkflowCollector, stop_on_pause=stop_on_pause)
 
 
 def _with_files(

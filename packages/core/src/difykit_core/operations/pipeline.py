@@ -101,19 +101,21 @@ class DatasourceCollector:
 @cache
 def datasource_protocol() -> StreamProtocol[DatasourceEvent, DatasourceCompletedEvent]:
     """How datasource node streams are read."""
-    return StreamProtocol(
-        "datasource", TypeAdapter(DatasourceEvent), DatasourceCollector, events=DatasourceEvent
-    )
+    return StreamProtocol("datasource", DatasourceEvent, DatasourceCollector)
 
 
 _parse_file = model_parser(PipelineFile)
 _parse_run = model_parser(WorkflowRun)
-_validate_plugins = TypeAdapter(list[DatasourcePlugin]).validate_json
 _TYPED_SOURCES = (LocalFileSource, OnlineDocumentSource, WebsiteCrawlSource, OnlineDriveSource)
 
 
+@cache
+def _plugins_adapter() -> TypeAdapter[list[DatasourcePlugin]]:
+    return TypeAdapter(list[DatasourcePlugin])
+
+
 def _parse_plugins(response: HttpResponse) -> list[DatasourcePlugin]:
-    return _validate_plugins(response.content)
+    return _plugins_adapter().validate_json(response.content)
 
 
 def _source(operation: str, item: DatasourceInfo) -> JsonObject:
