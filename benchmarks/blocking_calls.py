@@ -44,6 +44,8 @@ PROFILED = 1000
 TARGET = 0.97
 BODY = {"query": QUERY, "user": USER, "inputs": {}, "response_mode": "blocking"}
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
+SHARED = "caller's pool (httpx's client path):"
+"""Rows of a client given ``http_client=``: its calls go through httpx's client (no target)."""
 
 
 def _sync(port: int, query: str) -> list[Contender]:
@@ -53,11 +55,16 @@ def _sync(port: int, query: str) -> list[Contender]:
     client = httpx.Client()
     dify = Dify(api_key=API_KEY, base_url=base_url)
     send = dify.chat.send
+    shared_send = Dify(api_key=API_KEY, base_url=base_url, http_client=httpx.Client()).chat.send
     post, loads = client.post, json.loads
 
     def ours() -> None:
         for _ in range(CALLS):
             send(query=query, user=USER)
+
+    def shared() -> None:
+        for _ in range(CALLS):
+            shared_send(query=query, user=USER)
 
     def base() -> None:
         for _ in range(CALLS):
@@ -69,6 +76,7 @@ def _sync(port: int, query: str) -> list[Contender]:
     contenders = [
         Contender("raw httpx `Client.post` + `json.loads` (the limit; dict)", base),
         Contender("difykit sync `Dify.chat.send` (typed)", ours),
+        Contender(f"{SHARED} sync `Dify(http_client=httpx.Client())`", shared),
     ]
     for peer in _peers.load():
         contender = Contender(f"{peer.label} sync", peer=peer, error=peer.error)
@@ -89,13 +97,22 @@ async def _async(port: int, query: str) -> list[Contender]:
     base_url = f"http://127.0.0.1:{port}/v1"
     url = base_url + "/chat-messages"
     body = {**BODY, "query": query}
-    async with AsyncDify(api_key=API_KEY, base_url=base_url) as dify, httpx.AsyncClient() as client:
+    async with (
+        AsyncDify(api_key=API_KEY, base_url=base_url) as dify,
+        httpx.AsyncClient() as client,
+        httpx.AsyncClient() as callers,
+    ):
         send = dify.chat.send
+        shared_send = AsyncDify(api_key=API_KEY, base_url=base_url, http_client=callers).chat.send
         post, loads = client.post, json.loads
 
         async def ours() -> None:
             for _ in range(CALLS):
                 await send(query=query, user=USER)
+
+        async def shared() -> None:
+            for _ in range(CALLS):
+                await shared_send(query=query, user=USER)
 
         async def base() -> None:
             for _ in range(CALLS):
@@ -107,6 +124,7 @@ async def _async(port: int, query: str) -> list[Contender]:
         contenders = [
             Contender("raw httpx `AsyncClient.post` + `json.loads` (the limit)", arun=base),
             Contender("difykit async `AsyncDify.chat.send` (typed)", arun=ours),
+            Contender(f"{SHARED} async `AsyncDify(http_client=httpx.AsyncClient())`", arun=shared),
         ]
         for peer in _peers.load():
             if peer.error:
@@ -290,8 +308,15 @@ def run() -> Section:
             "runs in its own `asyncio.run`: a peer whose async client outlives its first event "
             "loop fails on the second, and its row says so.",
             *sans_io_breakdown(blocking_body()),
+            "A client difykit creates owns its pool, which has no hooks, auth or cookies: its "
+            "calls go straight to the pool's transport (`difykit_async/_wire.py`), skipping "
+            "the work `httpx.Client.send` does per call (URL merging, cookie extraction, auth "
+            "and redirect flows). A client given `http_client=` goes through that client so "
+            "its settings apply: the rows marked \"caller's pool\" show that path (no target; "
+            "it is the raw httpx path plus difykit's own cost).",
             "The in-process row sends the same calls through `httpx.MockTransport` (no "
-            "sockets, no server): what difykit itself costs on the caller's CPU.",
+            "sockets, no server; a caller's pool, so httpx's client path): what difykit "
+            "itself costs on the caller's CPU.",
         ],
     )
     if section.missed:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from difykit_async import AsyncDify
+from difykit_async import AsyncDify, _backend
 from difykit_async._wire import Wire
 from difykit_core.transport import FilePart, HttpRequest
 from loopback import Seen, json_answer, serve
@@ -134,6 +134,25 @@ async def test_an_owned_pool_goes_through_a_proxy_named_in_the_environment(
             message = await dify.chat.send(query="hi", user="u1")
     assert message.answer == "hi"
     assert proxy.received == [("POST", "http://dify.invalid/v1/chat-messages")]
+
+
+def test_no_proxy_alone_keeps_the_direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_PROXY names hosts to reach directly, not a proxy: the owned pool stays direct."""
+    for name in (
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    _, direct = _backend._owned()
+    assert direct is not None
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    _, direct = _backend._owned()
+    assert direct is None
 
 
 @pytest.mark.anyio

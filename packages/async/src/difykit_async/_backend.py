@@ -90,7 +90,7 @@ def _owned() -> tuple[httpx.AsyncClient, httpx.AsyncHTTPTransport | None]:
     ``AsyncClient.send`` and go to the transport (about a third of httpx's time per call). When
     the environment names a proxy, httpx routes through it: the client is used as is.
     """
-    if urllib.request.getproxies():
+    if set(urllib.request.getproxies()) - {"no"}:  # NO_PROXY alone names no proxy
         return httpx.AsyncClient(limits=DEFAULT_LIMITS), None
     transport = httpx.AsyncHTTPTransport(limits=DEFAULT_LIMITS)
     return httpx.AsyncClient(transport=transport), transport

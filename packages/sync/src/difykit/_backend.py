@@ -60,7 +60,7 @@ def _owned() -> tuple[httpx.Client, httpx.HTTPTransport | None]:
     ``Client.send`` and go to the transport (about a third of httpx's time per call). When the
     environment names a proxy, httpx routes through it: the client is used as is.
     """
-    if urllib.request.getproxies():
+    if set(urllib.request.getproxies()) - {"no"}:  # NO_PROXY alone names no proxy
         return httpx.Client(limits=DEFAULT_LIMITS), None
     transport = httpx.HTTPTransport(limits=DEFAULT_LIMITS)
     return httpx.Client(transport=transport), transport
