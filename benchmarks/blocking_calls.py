@@ -312,7 +312,7 @@ def run() -> Section:
             "calls go straight to the pool's transport (`difykit_async/_wire.py`), skipping "
             "the work `httpx.Client.send` does per call (URL merging, cookie extraction, auth "
             "and redirect flows). A client given `http_client=` goes through that client so "
-            "its settings apply: the rows marked \"caller's pool\" show that path (no target; "
+            'its settings apply: the rows marked "caller\'s pool" show that path (no target; '
             "it is the raw httpx path plus difykit's own cost).",
             "The in-process row sends the same calls through `httpx.MockTransport` (no "
             "sockets, no server; a caller's pool, so httpx's client path): what difykit "
