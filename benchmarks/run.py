@@ -24,6 +24,7 @@ import exporter_bench
 import first_event
 import import_time
 import proxy_bench
+import sniffio_cost
 import sse_decoding
 import stream_calls
 import stream_memory
@@ -37,6 +38,7 @@ BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
     ("time to first event", first_event.run),
     ("import time", import_time.run),
     ("cold first call", cold_start.run),
+    ("async calls without sniffio", sniffio_cost.run),
     ("stream memory", stream_memory.run),
     ("Respan exporter", exporter_bench.run),
     ("difykit-proxy", proxy_bench.run),
