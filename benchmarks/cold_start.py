@@ -69,7 +69,10 @@ def run() -> Section:
         ours, limit_times = times.get(programs[1][0].name), times[programs[0][0].name]
         where = ""
         if not ours or median(ours) / median(limit_times) > TARGET:
-            where = where_the_time_goes(programs[1][1], programs[1][2])
+            phases = phase_table(
+                [(s, env) for s, _, env in programs[:2]], startup=_time("pass", programs[0][2])
+            )
+            where = phases + "\n\n" + where_the_time_goes(programs[1][1], programs[1][2])
     limit = programs[0][0].name
     base = times[limit]
     rows: list[Row] = []
@@ -110,6 +113,75 @@ def run() -> Section:
     )
     section.profile = where
     return section
+
+
+PHASE_SAMPLES = 9
+_STAMPED = """
+import time as _time
+_stamps = [_time.perf_counter()]
+{code}
+_stamps.append(_time.perf_counter())
+call()
+_stamps.append(_time.perf_counter())
+next(iter(stream({query!r})))
+_stamps.append(_time.perf_counter())
+{exit}print(",".join(str(b - a) for a, b in zip(_stamps, _stamps[1:])))
+"""
+
+
+def _phases(snippet: Snippet, env: dict[str, str], *, freeze: bool) -> list[float]:
+    """[import + client, first call, first event, total wall] of one fresh process, seconds."""
+    code = _STAMPED.format(
+        code=snippet.code, query=QUERY, exit="import gc; gc.freeze()\n" if freeze else ""
+    )
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    return [*map(float, out.stdout.strip().split(",")), wall]
+
+
+def phase_table(programs: list[tuple[Snippet, dict[str, str]]], *, startup: float) -> str:
+    """Where each of the limit's and difykit's milliseconds go, phase by phase (medians).
+
+    The exit phase is the wall time left after the last event: interpreter teardown, which
+    frees every object the program made (with ``gc.freeze()`` before it, the teardown skips
+    the objects alive then: the difference is what freeing them costs).
+    """
+    names = ["interpreter start-up", "import + client", "first call", "first event", "exit"]
+    cols: list[list[float]] = []
+    frozen: list[float] = []
+    for snippet, env in programs:
+        _phases(snippet, env, freeze=False)
+        samples = [_phases(snippet, env, freeze=False) for _ in range(PHASE_SAMPLES)]
+        walls = [s[3] for s in samples]
+        inside = [median([s[i] for s in samples]) for i in range(3)]
+        exit_ = median(walls) - startup - sum(inside)
+        cols.append([startup, *inside, exit_])
+        freezes = [_phases(snippet, env, freeze=True) for _ in range(PHASE_SAMPLES)]
+        frozen_inside = sum(median([f[i] for f in freezes]) for i in range(3))
+        frozen.append(median([f[3] for f in freezes]) - startup - frozen_inside)
+    out = [
+        f"Phases of one cold program, ms (medians of {PHASE_SAMPLES} fresh processes each; "
+        "start-up from `python -c pass`):",
+        "",
+        f"{'':24}{'limit':>9}{'difykit':>9}{'extra':>9}",
+    ]
+    for i, name in enumerate(names):
+        limit_ms, ours_ms = cols[0][i] * 1e3, cols[1][i] * 1e3
+        out.append(f"{name:24}{limit_ms:>9.1f}{ours_ms:>9.1f}{ours_ms - limit_ms:>+9.1f}")
+    out.append(
+        f"{'exit after gc.freeze()':24}{frozen[0] * 1e3:>9.1f}{frozen[1] * 1e3:>9.1f}"
+        f"{(frozen[1] - frozen[0]) * 1e3:>+9.1f}"
+    )
+    out += [
+        "",
+        "The first call builds pydantic validators (the request model, the answer model and "
+        "its nested ones), the first event its event models; the exit frees them (compare the "
+        "`gc.freeze()` row, whose teardown leaves them to the OS).",
+    ]
+    return "\n".join(out)
 
 
 def where_the_time_goes(code: str, env: dict[str, str]) -> str:
