@@ -13,15 +13,15 @@ from difykit_core._call import Call, StreamCall
 from difykit_core._http import HttpRequest, HttpResponse
 from difykit_core._json import JsonObject
 from difykit_core.models._base import RequestModel
-from difykit_core.models.files import UploadedFile
-from difykit_core.models.messages import ChatMessage, CompletionMessage
-from difykit_core.models.workflow import WorkflowRun
 
 from ._build import FileInput, build_body, call, empty_parser, resolve_files
 from .files import upload_file
 
 if TYPE_CHECKING:  # the event models load with the first stream, not with the first call
     from difykit_core._stream import StreamProtocol
+    from difykit_core.models.files import UploadedFile
+    from difykit_core.models.messages import ChatMessage, CompletionMessage
+    from difykit_core.models.workflow import WorkflowRun
     from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
 
 __all__ = [
