@@ -19,10 +19,10 @@ from .files import upload_file
 
 if TYPE_CHECKING:  # the event models load with the first stream, not with the first call
     from difykit_core._stream import StreamProtocol
+    from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
     from difykit_core.models.files import UploadedFile
     from difykit_core.models.messages import ChatMessage, CompletionMessage
     from difykit_core.models.workflow import WorkflowRun
-    from difykit_core.models.events import BaseEvent, ChatEvent, CompletionEvent, WorkflowEvent
 
 __all__ = [
     "chat_protocol",
