@@ -9,6 +9,7 @@ the wire of a real loopback server too; and whatever httpx's client would do dif
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from typing import Any
 
@@ -42,6 +43,17 @@ REQUESTS = [
         files=(("file", FilePart("a.txt", b"abc", "text/plain")),),
     ),
 ]
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine's own proxy settings would turn the direct path off: these tests need it on."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def _as_sent(request: httpx.Request) -> tuple[str, str, Counter[tuple[bytes, bytes]], bytes]:
@@ -125,8 +137,6 @@ async def test_an_owned_pool_goes_through_a_proxy_named_in_the_environment(
     """HTTP_PROXY set: the call reaches the proxy (absolute URL), as httpx's client sends it."""
     with serve(json_answer(200, json.dumps(CHAT_OK).encode())) as proxy:
         proxy_url = proxy.base_url.removesuffix("/v1")
-        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-            monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("NO_PROXY", "")
         monkeypatch.setenv("no_proxy", "")
         monkeypatch.setenv("HTTP_PROXY", proxy_url)
@@ -138,21 +148,27 @@ async def test_an_owned_pool_goes_through_a_proxy_named_in_the_environment(
 
 def test_no_proxy_alone_keeps_the_direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """NO_PROXY names hosts to reach directly, not a proxy: the owned pool stays direct."""
-    for name in (
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
     _, direct = _backend._owned()
     assert direct is not None
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     _, direct = _backend._owned()
     assert direct is None
+
+
+@pytest.mark.anyio
+async def test_an_owned_pool_logs_each_request_as_httpx_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The "HTTP Request: …" line httpx's client logs at INFO is logged for direct calls too."""
+    with serve(json_answer(200, json.dumps(CHAT_OK).encode())) as server:
+        dify = AsyncDify(api_key="app-test", base_url=server.base_url)
+        assert dify._transport.pool.current()[1] is not None  # the direct path
+        async with dify:
+            with caplog.at_level(logging.INFO, logger="httpx"):
+                await dify.chat.send(query="hi", user="u1")
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert lines == [f'HTTP Request: POST {server.base_url}/chat-messages "HTTP/1.1 200 OK"']
 
 
 @pytest.mark.anyio

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["Transport", "transport_failure", "user_agent"]
 
 T = TypeVar("T")
+
+_httpx_log = logging.getLogger("httpx")
+"""httpx's logger: a call that skips ``AsyncClient.send`` still logs its request line there."""
 
 
 @cache
@@ -173,6 +177,15 @@ class Transport:
             )
             response = direct.handle_request(built)
             response.request = built
+            if _httpx_log.isEnabledFor(logging.INFO):  # the line AsyncClient.send would log
+                _httpx_log.info(
+                    'HTTP Request: %s %s "%s %d %s"',
+                    built.method,
+                    built.url,
+                    response.http_version,
+                    response.status_code,
+                    response.reason_phrase,
+                )
             if not stream:
                 try:
                     response.read()
