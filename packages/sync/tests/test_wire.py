@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -129,6 +130,24 @@ def test_an_owned_pool_puts_the_same_requests_on_the_wire_as_httpx() -> None:
             shared.conversations.list(user="u 1", limit=5)
     assert _without_volatile(page_server.seen[0]) == _without_volatile(page_server.seen[1])
     assert page_server.seen[0].target.startswith("/v1/conversations?")
+
+
+def test_an_owned_pool_uploads_an_open_file_again_after_a_429(tmp_path: Path) -> None:
+    """Multipart on the direct path: a retried upload sends the whole file again."""
+    uploaded = {"id": "f-1", "name": "a.txt", "extension": "txt", "mime_type": "text/plain"}
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"hello file")
+    busy = json_answer(429, b'{"code": "too_many_requests"}', {"Retry-After": "0"})
+    answers = (busy, json_answer(201, json.dumps(uploaded).encode()))
+    with serve(*answers) as server, path.open("rb") as file:
+        dify = Dify(api_key="app-test", base_url=server.base_url)
+        with dify:
+            result = dify.files.upload(file, user="u1")
+    assert result.id == "f-1"
+    assert [s.target for s in server.seen] == ["/v1/files/upload"] * 2
+    for seen in server.seen:
+        assert b"hello file" in seen.body
+        assert b'name="user"' in seen.body
 
 
 def test_an_owned_pool_goes_through_a_proxy_named_in_the_environment(
