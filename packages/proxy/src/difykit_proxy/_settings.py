@@ -31,7 +31,7 @@ class SettingsError(Exception):
 class AppConfig(BaseModel):
     """One Dify app behind the proxy (a value of ``apps``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="forbid", frozen=True)
 
     key: str = Field(min_length=1)
     """The app's API key (``app-…``)."""
@@ -63,7 +63,7 @@ def _split(value: Any) -> Any:
 class ProxySettings(BaseSettings):
     """Every setting of the proxy (see the README's settings table)."""
 
-    model_config = SettingsConfigDict(
+    model_config: ClassVar[SettingsConfigDict] = SettingsConfigDict(
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
