@@ -279,6 +279,29 @@ def test_inputs_that_are_not_json_are_refused_by_name(value: object) -> None:
         serialize_inputs({"field": value})  # type: ignore[dict-item]
 
 
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), -float("inf"), [1.0, float("nan")], {"deep": [float("inf")]}],
+    ids=["nan", "inf", "-inf", "in-a-list", "nested"],
+)
+def test_nan_and_infinity_in_inputs_are_refused_not_sent_as_null(value: object) -> None:
+    """JSON has no NaN or infinity: pydantic would send null, so the input is refused by name."""
+    with pytest.raises(InvalidRequestError, match=r"`inputs\['field'\]` holds NaN or infinity"):
+        serialize_inputs({"field": value})  # type: ignore[dict-item]
+    assert serialize_inputs({"field": 1.5}) == {"field": 1.5}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_a_request_float_that_is_nan_or_infinite_is_refused(value: float) -> None:
+    """A request model's float field refuses NaN and infinity instead of sending null."""
+    from difykit_core.operations import annotations
+
+    with pytest.raises(InvalidRequestError, match="score_threshold"):
+        annotations.enable_reply(
+            embedding_provider_name="p", embedding_model_name="m", score_threshold=value
+        )
+
+
 def test_files_split_into_file_objects_and_local_paths() -> None:
     """Uploaded, remote and URL files become objects; local paths leave a gap to fill."""
     upload = UploadedFile(id="up-1", name="a.pdf")

@@ -23,8 +23,9 @@ class DifyModel(BaseModel):
 
 
 class RequestModel(BaseModel):
-    """A request body: unknown fields are refused, and instances are immutable."""
+    """A request body: unknown fields are refused, instances are immutable, and a float must be
+    finite (JSON has no NaN or infinity: pydantic would send them as null)."""
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
-        extra="forbid", frozen=True, protected_namespaces=(), defer_build=True
+        extra="forbid", frozen=True, protected_namespaces=(), defer_build=True, allow_inf_nan=False
     )

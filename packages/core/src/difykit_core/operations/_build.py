@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
@@ -231,6 +232,11 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
             out[key] = [v.to_input() for v in value]
         elif _is_json(value):
             out[key] = value  # type: ignore[assignment]
+        elif _has_non_finite(value):
+            raise InvalidRequestError(
+                f"`inputs[{key!r}]` holds NaN or infinity, which JSON cannot carry (it would "
+                "reach Dify as null): pass a finite number, or None"
+            )
         else:
             raise InvalidRequestError(
                 f"`inputs[{key!r}]` is a {type(value).__name__}, which is not JSON: pass str, "
@@ -243,13 +249,26 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def _is_json(value: object) -> bool:
-    """Whether ``value`` is made of JSON types only (scalars answer at once)."""
+    """Whether ``value`` is made of JSON types only (scalars answer at once; no NaN or inf)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
     if isinstance(value, _SCALARS):
         return True
     if isinstance(value, list):
         return all(_is_json(item) for item in value)
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
+
+
+def _has_non_finite(value: object) -> bool:
+    """Whether a NaN or an infinity is somewhere in ``value``."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_has_non_finite(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(item) for item in value.values())
     return False
 
 
