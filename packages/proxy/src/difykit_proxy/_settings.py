@@ -212,7 +212,7 @@ def _check_toml_keys(path: Path) -> None:
 
 
 def load_settings(
-    config: str | Path | None = None, *, env_file: str | Path | None = ".env", **overrides: Any
+    config: str | Path | None = None, *, env_file: str | Path | None = ".env", **overrides: object
 ) -> ProxySettings:
     """Read the settings (arguments, environment, ``.env``, the TOML ``config``) and check them.
 
@@ -233,8 +233,10 @@ def load_settings(
         pass
 
     _Settings.toml_file = toml_file
+    # pydantic validates each value; the typed __init__ (mypy's pydantic plugin) wants Any here
+    values: dict[str, Any] = dict(overrides)
     try:
-        loaded = _Settings(_env_file=env_file, **overrides)
+        loaded = _Settings(_env_file=env_file, **values)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
     except (ValueError, OSError) as exc:  # TOML syntax, unreadable file
