@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 from conftest import KEY, Stack
+from difykit_proxy import create_app, load_settings
 from openai.types.chat import ChatCompletionMessageParam
 
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello Dify"}]
@@ -200,3 +201,30 @@ def test_health_needs_no_key_and_calls_no_upstream(stack: Stack) -> None:
     response = httpx.get(stack.base_url.removesuffix("/v1") + "/health")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert stack.recorder.requests == []
+
+
+@pytest.mark.anyio
+async def test_unexpected_failure_is_a_500_proxy_error(caplog: pytest.LogCaptureFixture) -> None:
+    """An exception nothing maps is a logged 500 ``proxy_error`` that the SDK does not resend."""
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug")
+
+    settings = load_settings(
+        None,
+        env_file=None,
+        proxy_keys=[KEY],
+        apps={"chat": "app-unused"},
+        dify_base_url="http://dify.test/v1",
+    )
+    app = create_app(settings, transport=httpx.MockTransport(broken))
+    transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client,
+    ):
+        response = await client.get("/v1/models/chat", headers={"Authorization": f"Bearer {KEY}"})
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "proxy_error"
+    assert response.headers["x-should-retry"] == "false"
+    assert "unexpected error on GET /v1/models/chat" in caplog.text

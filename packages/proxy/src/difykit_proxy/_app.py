@@ -230,7 +230,6 @@ async def responses(request: Request) -> Response:
             await services.store.put(previous_key, previous)
         raise
     translator = completion.translator
-    assert translator is not None
     response_id = "resp_" + translator.completion_id.removeprefix("chatcmpl-")
     if body.store is not False:
         completion.also_remember.append(response_key(tenant, response_id))
@@ -300,15 +299,22 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _proxy_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProxyError)
+async def _error(request: Request, exc: Exception) -> Response:
+    """Every exception handler: an OpenAI error JSON, whatever failed."""
+    if isinstance(exc, ProxyError):
+        return _proxy_error(request, exc)
+    if isinstance(exc, HTTPException):
+        return _http_error(request, exc)
+    return _server_error(request)
+
+
+def _proxy_error(request: Request, exc: ProxyError) -> Response:
     if exc.status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc.message)
     return JSONResponse(error_body(exc), status_code=exc.status, headers=exc.headers)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+def _http_error(request: Request, exc: HTTPException) -> Response:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     error = ProxyError(
         exc.status_code, f"{request.method} {request.url.path}: {exc.detail}", code=code
@@ -316,7 +322,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(error), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
+def _server_error(request: Request) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     error = ProxyError(500, "The proxy failed unexpectedly.", code="proxy_error")
     return JSONResponse(error_body(error), status_code=500, headers={"x-should-retry": "false"})
@@ -372,9 +378,5 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={
-            ProxyError: _proxy_error,
-            HTTPException: _http_error,
-            Exception: _server_error,
-        },
+        exception_handlers={ProxyError: _error, HTTPException: _error, Exception: _error},
     )

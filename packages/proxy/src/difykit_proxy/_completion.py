@@ -163,12 +163,23 @@ class Completion:
         self._taken: tuple[str, str] | None = None
         self.stream: AsyncStream[Any, Any] | None = None
         self._first: BaseEvent | None = None
-        self.translator: StreamTranslator | None = None
+        self._translator: StreamTranslator | None = None
         self.turn: Turn | None = None
         self.model_name: str | None = None
         """The model's name once it resolved to an app."""
         self.also_remember: list[str] = []
         """More store keys for the conversation after the answer (Responses ids)."""
+
+    @property
+    def translator(self) -> StreamTranslator:
+        """The translator of the answer's events into chunks (set by :meth:`open`).
+
+        Raises:
+            RuntimeError: :meth:`open` has not completed.
+        """
+        if self._translator is None:
+            raise RuntimeError("the completion is not open: await Completion.open() first")
+        return self._translator
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -221,20 +232,18 @@ class Completion:
             checked = check_files(turn.files, app.parameters, model=app.name)
             files = await prepare_files(checked, client=app.client, user=user, model=app.name)
             try:
-                await self._start(app, turn, user, conversation_id, files)
+                stream = await self._start(app, turn, user, conversation_id, files)
             except NotFoundError:
                 if self._taken is None:  # Dify: 404 not_found "Conversation Not Exists."
                     raise
                 self._taken = None  # the stored conversation is gone: start a new one
-                await self._start(app, turn, user, None, files)
+                stream = await self._start(app, turn, user, None, files)
         except DifyError as exc:
             await self._restore()
             raise error_from_dify(exc, model=app.name) from exc
         except BaseException:
             await self._restore()
             raise
-        stream = self.stream
-        assert stream is not None
         ident = stream.message_id or stream.workflow_run_id or stream.task_id or uuid.uuid4().hex
         base = urlsplit(settings.dify_base_url)
         parser: Callable[[str], list[ToolCallOut] | None] | None = None
@@ -243,7 +252,7 @@ class Completion:
                 parse_tool_calls, names=tool_names(request.tools or []), new_id=_tool_call_id
             )
 
-        self.translator = StreamTranslator(
+        self._translator = StreamTranslator(
             completion_id=f"chatcmpl-{ident}",
             created=int(time.time()),
             model=app.name,
@@ -264,7 +273,8 @@ class Completion:
         user: str,
         conversation_id: str | None,
         files: list[UploadedFile | RemoteFile],
-    ) -> None:
+    ) -> AsyncStream[Any, Any]:
+        """Open the upstream stream and read its first event; the stream is also ``self.stream``."""
         query = self._query(app, turn, continuing=conversation_id is not None)
         inputs: dict[str, JsonValue] = dict(self.request.dify.inputs) if self.request.dify else {}
         _fill_inputs(app, inputs, query)
@@ -306,6 +316,7 @@ class Completion:
             with anyio.CancelScope(shield=True):
                 await stream.aclose()
             raise
+        return stream
 
     async def _restore(self) -> None:
         """Put back a taken conversation when the turn never reached Dify."""
@@ -317,9 +328,16 @@ class Completion:
     # --- relaying ----------------------------------------------------------------------------
 
     async def _next(self) -> BaseEvent | None:
-        assert self.stream is not None
+        """The next upstream event (``None``: the stream ended).
+
+        Raises:
+            RuntimeError: The upstream stream was never opened or is already closed.
+        """
+        stream = self.stream
+        if stream is None:
+            raise RuntimeError("the upstream stream is not open: the completion has ended")
         try:
-            event: BaseEvent = await self.stream.__anext__()
+            event: BaseEvent = await stream.__anext__()
         except StopAsyncIteration:
             return None
         return event
@@ -342,7 +360,7 @@ class Completion:
 
     async def _remember(self) -> None:
         """Store the conversation under the history that now includes the answer."""
-        stream, translator, turn = self.stream, self.translator, self.turn
+        stream, translator, turn = self.stream, self._translator, self.turn
         if stream is None or translator is None or turn is None or self.app.mode not in CHAT_MODES:
             return
         conversation_id = stream.conversation_id
@@ -362,7 +380,6 @@ class Completion:
     async def _events(self) -> AsyncIterator[list[Json]]:
         """The chunks of each event, up to the end of the content."""
         translator = self.translator
-        assert translator is not None
         event = self._first
         while event is not None:
             yield translator.feed(event)
@@ -378,7 +395,6 @@ class Completion:
         Leaving early (a hang-up, a cancel) closes upstream and stops the Dify task.
         """
         translator = self.translator
-        assert translator is not None
         ended = False
         try:
             async for chunks in self._events():
@@ -399,7 +415,6 @@ class Completion:
         A failure after the first byte becomes an ``{"error": {...}}`` payload.
         """
         translator = self.translator
-        assert translator is not None
         metrics = self.services.metrics
         metrics.streams_open += 1
         try:
@@ -429,7 +444,6 @@ class Completion:
             ProxyError: Dify failed before the end (its error, mapped).
         """
         translator = self.translator
-        assert translator is not None
         try:
             async with aclosing(self.relay()) as relayed:
                 async for _ in relayed:
