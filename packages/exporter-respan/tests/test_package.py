@@ -7,6 +7,7 @@ import sys
 from importlib.metadata import version
 
 import difykit_exporter_respan
+import pytest
 
 
 def test_version_comes_from_the_installed_distribution() -> None:
@@ -21,6 +22,12 @@ def test_public_names_are_sorted_complete_and_importable() -> None:
     for name in names:
         assert getattr(difykit_exporter_respan, name) is not None
     assert dir(difykit_exporter_respan) == sorted(names)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    """A name the package does not export raises ``AttributeError`` naming it."""
+    with pytest.raises(AttributeError, match="RespanObsrever"):
+        getattr(difykit_exporter_respan, "RespanObsrever")  # noqa: B009  # a misspelt name
 
 
 def test_import_is_cheap() -> None:

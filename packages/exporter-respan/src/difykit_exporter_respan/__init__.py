@@ -59,13 +59,15 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'difykit_exporter_respan' has no attribute {name!r}")
-    value = getattr(_import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # type checkers see the imports above: a misspelt name stays an error
+
+    def __getattr__(name: str) -> _Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'difykit_exporter_respan' has no attribute {name!r}")
+        value = getattr(_import_module(module, __name__), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -112,7 +112,7 @@ class RespanObserver(Observer):
         exit_timeout: float = 5.0,
         exporter: SpanExporter | None = None,
     ) -> None:
-        self.settings = ExporterSettings.resolve(
+        self.settings: ExporterSettings = ExporterSettings.resolve(
             api_key=api_key,
             endpoint=endpoint,
             include_content=include_content,
@@ -134,6 +134,7 @@ class RespanObserver(Observer):
             exit_timeout=exit_timeout,
             custom_exporter=exporter is not None,
         )
+        """The options in use, resolved once from the arguments and ``RESPAN_*`` variables."""
         self.event_kinds: frozenset[str] = EVENT_KINDS
         """The stream events this observer receives (read once by each client)."""
         self._open: dict[int, list[TimedEvent]] = {}

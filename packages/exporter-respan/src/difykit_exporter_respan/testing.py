@@ -29,9 +29,10 @@ class InMemoryExporter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._spans: list[dict[str, object]] = []
-        self.batches = 0
+        self.batches: int = 0
         """Batches received."""
-        self.shut_down = False
+        self.shut_down: bool = False
+        """Whether :meth:`shutdown` was called."""
 
     @property
     def spans(self) -> list[dict[str, object]]:
