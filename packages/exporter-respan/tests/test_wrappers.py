@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from dify_client import AsyncClient, Client, models  # type: ignore[import-untyped]  # no py.typed
 from difykit import Dify, DifyKnowledge
+from difykit_async import AsyncDify
 from difykit_exporter_respan import (
     RespanAsyncDifyClient,
     RespanDifyClient,
@@ -194,6 +195,34 @@ def test_wrapped_difykit_client_keeps_its_surface_options_and_observers(
     original.close()
 
 
+def test_siblings_share_the_pool_and_keep_the_respan_observer(
+    chat_app: str, dify_url: str, respan: FakeRespan
+) -> None:
+    """``with_options`` gives a ``RespanDifyClient`` on the same pool with the changed
+    options; its Respan observer stays attached even when ``observers`` replaces the list."""
+    other = RespanObserver(exporter=_Memory())
+    client = RespanDifyClient(
+        dify_api_key=chat_app, base_url=dify_url, api_key="rk", max_retry_after=5.0
+    )
+    sibling = client.with_options(max_retries=0)
+    replaced = client.with_options(observers=[other])
+    assert (type(sibling), type(replaced)) == (RespanDifyClient, RespanDifyClient)
+    assert sibling.respan is replaced.respan is client.respan
+    assert sibling.observers == (client.respan,)
+    assert replaced.observers == (other, client.respan)
+    assert sibling._transport.pool.http is client._transport.pool.http
+    assert replaced._transport.pool.http is client._transport.pool.http
+    assert sibling._transport.config.retry.max_retries == 0
+    assert sibling._transport.config.retry.max_retry_after == 5.0
+    with pytest.raises(TypeError):
+        client.with_options(timeoutt=3)  # type: ignore[call-arg]  # options are typed, not **Any
+    replaced.chat.send(query="Hi", user="u7")
+    assert client.respan.shutdown(5)
+    other.shutdown()
+    client.close()
+    assert [s["span_name"] for s in respan.accepted] == ["dify.chat.send"]
+
+
 def test_knowledge_clients_get_the_observer_too(
     emulator: DifyEmulator, dify_url: str, respan: FakeRespan
 ) -> None:
@@ -240,6 +269,33 @@ def test_async_wrappers_with_dify_client_python(
         "s-async",
     )
     assert client.respan.shutdown(5)
+
+
+def test_async_siblings_share_the_pool_and_the_respan_observer(
+    chat_app: str, dify_url: str, respan: FakeRespan
+) -> None:
+    """The async twin: a wrapped ``AsyncDify`` keeps its options and observers, and its
+    siblings are ``RespanAsyncDifyClient``s on the same pool, logging to the same observer."""
+
+    async def main() -> None:
+        other = RespanObserver(exporter=_Memory())
+        original = AsyncDify(api_key=chat_app, base_url=dify_url, max_retries=1, observers=[other])
+        client = create_async_client(client=original, api_key="rk")
+        assert client.observers == (other, client.respan)
+        assert client._transport.config.retry.max_retries == 1
+        sibling = client.with_options(timeout=30)
+        assert type(sibling) is RespanAsyncDifyClient
+        assert sibling.respan is client.respan
+        assert sibling.observers == (other, client.respan)
+        assert sibling._transport.pool.http is original._transport.pool.http
+        reply = await sibling.chat.send(query="Hi", user="u8")
+        assert reply.answer == "Echo: Hi"
+        assert await client.respan.aflush(5)
+        other.shutdown()
+        await original.aclose()
+
+    asyncio.run(main())
+    assert [s["span_name"] for s in respan.accepted] == ["dify.chat.send"]
 
 
 def test_bad_inputs_are_type_errors(chat_app: str, dify_url: str) -> None:

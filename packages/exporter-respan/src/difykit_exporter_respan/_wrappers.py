@@ -12,7 +12,7 @@ read; calls go through difykit).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import httpx
 from difykit import Dify, DifyKnowledge, Stream
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _K = TypeVar("_K", DifyKnowledge, AsyncDifyKnowledge, Dify, AsyncDify)
+_D = TypeVar("_D", Dify, AsyncDify)
 
 
 def attach_observer(client: _K, observer: Observer) -> _K:
@@ -47,18 +48,52 @@ def attach_observer(client: _K, observer: Observer) -> _K:
     return client.with_options(observers=[*client.observers, observer])
 
 
-def _legacy_key_and_base(client: object) -> tuple[str, str | None] | None:
-    """``(api_key, api_base)`` of a dify-client-python client, if ``client`` is one."""
-    key, base = getattr(client, "api_key", None), getattr(client, "api_base", None)
-    if isinstance(key, str) and (base is None or isinstance(base, str)):
-        return key, base
-    return None
+def _joined(observers: Sequence[Observer], more: Sequence[Observer]) -> list[Observer]:
+    """``observers``, then those of ``more`` not among them (each observer is told once)."""
+    return [*observers, *(o for o in more if o not in observers)]
 
 
 def _observer(
     api_key: str | None, endpoint: str | None, observer: RespanObserver | None
 ) -> RespanObserver:
     return observer if observer is not None else RespanObserver(api_key, endpoint=endpoint)
+
+
+def _dify_key_and_base(
+    client: object, key: str | None, base: str | None, *, accepted: str
+) -> tuple[str | None, str | None]:
+    """The Dify key and base URL: those given, else those of a dify-client-python ``client``.
+
+    Raises:
+        TypeError: ``client`` is neither ``None`` nor a dify-client-python client.
+    """
+    if client is None:
+        return key, base
+    legacy_key, legacy_base = getattr(client, "api_key", None), getattr(client, "api_base", None)
+    if not isinstance(legacy_key, str) or not (legacy_base is None or isinstance(legacy_base, str)):
+        raise TypeError(f"client must be {accepted}, not {type(client).__name__}")
+    return key or legacy_key, base or legacy_base
+
+
+# The SDK derives a client from another only through ``with_options``, which builds
+# ``type(client)(api_key=<the Dify key>, ...)``. That cannot build these classes (their
+# ``api_key`` is the Respan key, as in the earlier exporter), nor turn a plain ``Dify`` into one.
+# A client's whole state is its transport (key, options, observers, pool), so these two
+# helpers move it between a plain client and a wrapper: the only private access to the SDK.
+
+
+def _plain(client: _D, base: type[_D]) -> _D:
+    """A plain ``base`` client on ``client``'s transport (its key, options, observers, pool)."""
+    plain = base.__new__(base)
+    plain._transport = client._transport
+    return plain
+
+
+def _adopt(wrapper: _D, client: _D, observers: Sequence[Observer]) -> None:
+    """Make ``wrapper`` a sibling of ``client`` (its key, options, observers and pool) that
+    tells ``observers`` too."""
+    sibling = client.with_options(observers=_joined(client.observers, observers))
+    wrapper._transport = sibling._transport
 
 
 class RespanDifyClient(Dify):
@@ -84,6 +119,7 @@ class RespanDifyClient(Dify):
         max_retries: See :class:`difykit.Dify`.
         http_client: See :class:`difykit.Dify`.
         observers: More observers, told about every call too.
+        max_retry_after: See :class:`difykit.Dify`.
 
     Raises:
         InvalidRequestError: No Dify key was given or found.
@@ -107,37 +143,55 @@ class RespanDifyClient(Dify):
         max_retries: int = 2,
         http_client: httpx.Client | None = None,
         observers: Sequence[Observer] = (),
+        max_retry_after: float = 60.0,
     ) -> None:
         self.respan = respan = _observer(api_key, endpoint, observer)
         if isinstance(client, Dify):
-            extra = [o for o in (*observers, respan) if o not in client.observers]
-            self._transport = client.with_options(observers=[*client.observers, *extra])._transport
+            _adopt(self, client, [*observers, respan])
             return
-        legacy = _legacy_key_and_base(client) if client is not None else None
-        if client is not None and legacy is None:
-            raise TypeError(
-                "client must be a difykit Dify or a dify-client-python Client, "
-                f"not {type(client).__name__}"
-            )
+        key, base = _dify_key_and_base(
+            client,
+            dify_api_key,
+            base_url or dify_api_base,
+            accepted="a difykit Dify or a dify-client-python Client",
+        )
         super().__init__(
-            api_key=dify_api_key or (legacy[0] if legacy else None),
-            base_url=base_url or dify_api_base or (legacy[1] if legacy else None),
+            api_key=key,
+            base_url=base,
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             http_client=http_client,
-            observers=[*observers, respan],
+            observers=_joined(observers, [respan]),
+            max_retry_after=max_retry_after,
         )
 
-    def with_options(self, **options: Any) -> RespanDifyClient:
-        """A sibling with some options changed (those of :meth:`Dify.with_options`), on the
-        same pool and Respan observer."""
-        plain = Dify.__new__(Dify)  # the base class's sibling, then wrapped again
-        plain._transport = self._transport
-        wrapped = RespanDifyClient.__new__(RespanDifyClient)
-        wrapped._transport = plain.with_options(**options)._transport
-        wrapped.respan = self.respan
-        return wrapped
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeouts | None = None,
+        stream_idle_timeout: float | None = None,
+        max_retries: int | None = None,
+        observers: Sequence[Observer] | None = None,
+        max_retry_after: float | None = None,
+    ) -> RespanDifyClient:
+        """A sibling with some options changed, on the same pool and Respan observer.
+
+        The options are those of :meth:`difykit.Dify.with_options` (``api_key`` is the Dify
+        key); :attr:`respan` stays attached even when ``observers`` replaces the list.
+        """
+        sibling = _plain(self, Dify).with_options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            max_retries=max_retries,
+            observers=observers,
+            max_retry_after=max_retry_after,
+        )
+        return RespanDifyClient(client=sibling, observer=self.respan)
 
     def chat_messages(
         self, req: object, *, respan_params: object = None
@@ -216,37 +270,55 @@ class RespanAsyncDifyClient(AsyncDify):
         max_retries: int = 2,
         http_client: httpx.AsyncClient | None = None,
         observers: Sequence[Observer] = (),
+        max_retry_after: float = 60.0,
     ) -> None:
         self.respan = respan = _observer(api_key, endpoint, observer)
         if isinstance(client, AsyncDify):
-            extra = [o for o in (*observers, respan) if o not in client.observers]
-            self._transport = client.with_options(observers=[*client.observers, *extra])._transport
+            _adopt(self, client, [*observers, respan])
             return
-        legacy = _legacy_key_and_base(client) if client is not None else None
-        if client is not None and legacy is None:
-            raise TypeError(
-                "client must be a difykit AsyncDify or a dify-client-python AsyncClient, "
-                f"not {type(client).__name__}"
-            )
+        key, base = _dify_key_and_base(
+            client,
+            dify_api_key,
+            base_url or dify_api_base,
+            accepted="a difykit AsyncDify or a dify-client-python AsyncClient",
+        )
         super().__init__(
-            api_key=dify_api_key or (legacy[0] if legacy else None),
-            base_url=base_url or dify_api_base or (legacy[1] if legacy else None),
+            api_key=key,
+            base_url=base,
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
             max_retries=max_retries,
             http_client=http_client,
-            observers=[*observers, respan],
+            observers=_joined(observers, [respan]),
+            max_retry_after=max_retry_after,
         )
 
-    def with_options(self, **options: Any) -> RespanAsyncDifyClient:
-        """A sibling with some options changed (those of :meth:`AsyncDify.with_options`), on the
-        same pool and Respan observer."""
-        plain = AsyncDify.__new__(AsyncDify)  # the base class's sibling, then wrapped again
-        plain._transport = self._transport
-        wrapped = RespanAsyncDifyClient.__new__(RespanAsyncDifyClient)
-        wrapped._transport = plain.with_options(**options)._transport
-        wrapped.respan = self.respan
-        return wrapped
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeouts | None = None,
+        stream_idle_timeout: float | None = None,
+        max_retries: int | None = None,
+        observers: Sequence[Observer] | None = None,
+        max_retry_after: float | None = None,
+    ) -> RespanAsyncDifyClient:
+        """A sibling with some options changed, on the same pool and Respan observer.
+
+        The options are those of :meth:`difykit_async.AsyncDify.with_options` (``api_key`` is
+        the Dify key); :attr:`respan` stays attached even when ``observers`` replaces the list.
+        """
+        sibling = _plain(self, AsyncDify).with_options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            max_retries=max_retries,
+            observers=observers,
+            max_retry_after=max_retry_after,
+        )
+        return RespanAsyncDifyClient(client=sibling, observer=self.respan)
 
     async def achat_messages(
         self, req: object, *, respan_params: object = None
