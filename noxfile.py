@@ -121,7 +121,7 @@ def typecheck(session: nox.Session, package: str) -> None:
         _verify_types(session, IMPORTS[package])
 
 
-VERIFY_TYPES = ["core", "sync", "async", "testing"]
+VERIFY_TYPES = list(IMPORTS)
 """Packages whose public API must be ≥ MIN_TYPE_COMPLETENESS typed for pyright's users."""
 MIN_TYPE_COMPLETENESS = 0.95
 
@@ -210,7 +210,7 @@ def build(session: nox.Session) -> None:
             )
 
 
-LICENSED = ["core", "sync", "async", "testing"]
+LICENSED = list(IMPORTS)
 """Packages whose wheel and sdist must carry the repository's LICENSE (a copy in the package dir,
 since an sdist holds only its own directory)."""
 
