@@ -112,18 +112,21 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    if name == "__version__":  # importlib.metadata is slow to import: only when asked
-        from importlib.metadata import version
+# Type checkers see the imports above, so a misspelt name stays an error for them.
+if not TYPE_CHECKING:  # pragma: no branch
 
-        globals()[name] = value = version("difykit-async")
+    def __getattr__(name: str) -> _Any:
+        if name == "__version__":  # importlib.metadata is slow to import: only when asked
+            from importlib.metadata import version
+
+            globals()[name] = value = version("difykit-async")
+            return value
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(_import_module(module, __name__), name)
+        globals()[name] = value
         return value
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_import_module(module, __name__), name)
-    globals()[name] = value
-    return value
 
 
 def __dir__() -> list[str]:

@@ -116,18 +116,21 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _Any:
-    if name == "__version__":  # importlib.metadata is slow to import: only when asked
-        from importlib.metadata import version
+# Type checkers see the imports above, so a misspelt name stays an error for them.
+if not TYPE_CHECKING:  # pragma: no branch
 
-        globals()[name] = value = version("difykit-core")
+    def __getattr__(name: str) -> _Any:
+        if name == "__version__":  # importlib.metadata is slow to import: only when asked
+            from importlib.metadata import version
+
+            globals()[name] = value = version("difykit-core")
+            return value
+        module = _WHERE.get(name) or (_ERRORS if name in __all__ else None)
+        if module is None:
+            raise AttributeError(f"module 'difykit_core' has no attribute {name!r}")
+        value = getattr(_import_module(module, __name__), name)
+        globals()[name] = value
         return value
-    module = _WHERE.get(name) or (_ERRORS if name in __all__ else None)
-    if module is None:
-        raise AttributeError(f"module 'difykit_core' has no attribute {name!r}")
-    value = getattr(_import_module(module, __name__), name)
-    globals()[name] = value
-    return value
 
 
 def __dir__() -> list[str]:
