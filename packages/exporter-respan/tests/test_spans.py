@@ -247,3 +247,33 @@ def test_completion_input_is_its_inputs_with_the_query() -> None:
     assert root["log_type"] == "text"
     assert root["input"] == {"query": "Hello", "lang": "fr"}
     assert root["output"] == "Bonjour"
+
+
+def test_clean_is_jsonable_then_redact_then_cap_in_one_pass() -> None:
+    """The one-pass content walk gives what the three passes it replaces gave, case by case."""
+    from decimal import Decimal
+
+    from difykit_core.models.common import Usage
+    from difykit_exporter_respan._content import cap, clean, jsonable, redact
+
+    values: list[object] = [
+        None,
+        "short",
+        "x" * 50,
+        3,
+        2.5,
+        True,
+        Decimal("0.0012"),
+        ("a", "tuple", {"api_key": "sk-1"}),
+        {"query": "hi", "api_key": "sk-secret", "token": "", "prompt_tokens": 7},
+        {"nested": [{"Authorization": "Bearer x", "text": "y" * 40}], 1: "int key"},
+        {"usage": Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3)},
+        {"password": {"inner": "kept?"}, "cookie": []},
+        object,
+    ]
+    for value in values:
+        for secrets in (True, False):
+            expected = jsonable(value)
+            if secrets:
+                expected = redact(expected)
+            assert clean(value, 20, secrets=secrets) == cap(expected, 20), value

@@ -18,7 +18,7 @@ from difykit_core.models.events import WorkflowStartedEvent
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 
-from ._content import cap, jsonable, redact
+from ._content import clean, jsonable
 from ._context import CONTEXT_KEY
 from ._nodes import GraphSummary, build_children, span_id, usd
 
@@ -81,10 +81,7 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
     def content(value: object) -> object:
         if not settings.include_content or value is None:
             return None
-        data = jsonable(value)
-        if settings.redact:
-            data = redact(data)
-        return cap(data, settings.max_content_chars)
+        return clean(value, settings.max_content_chars, secrets=settings.redact)
 
     span_name = str(params.get("span_name") or f"dify.{operation}")
     workflow_name = str(params.get("span_workflow_name") or params.get("trace_name") or span_name)
