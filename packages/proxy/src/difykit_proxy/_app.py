@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
@@ -207,6 +207,7 @@ async def responses(request: Request) -> Response:
     except ValidationError as exc:
         raise _validation_error(exc) from None
     previous: str | None = None
+    previous_key: str | None = None
     if body.previous_response_id:
         previous_key = response_key(tenant, body.previous_response_id)
         previous = await services.store.take(previous_key)
@@ -226,7 +227,8 @@ async def responses(request: Request) -> Response:
     try:
         await completion.open()
     except BaseException:
-        if previous is not None:  # the turn never reached Dify: the response stays continuable
+        if previous_key is not None and previous is not None:
+            # the turn never reached Dify: the response stays continuable
             await services.store.put(previous_key, previous)
         raise
     translator = completion.translator
@@ -349,7 +351,7 @@ def create_app(
     """
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncGenerator[None, None]:
         limits = httpx.Limits(
             max_connections=settings.max_connections,
             max_keepalive_connections=min(settings.max_connections, 256),

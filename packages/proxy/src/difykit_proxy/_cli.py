@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from ._app import create_app
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def _demo(overrides: dict[str, Any]) -> Iterator[dict[str, str]]:
+def _demo(overrides: dict[str, Any]) -> Generator[dict[str, str], None, None]:
     """Start the emulator; fill the settings overrides for it; yield model → mode."""
     from ._demo import DEMO_KEY, demo_emulator
 

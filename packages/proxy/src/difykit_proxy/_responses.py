@@ -238,7 +238,7 @@ class ResponsesEmitter:
 
     def feed(self, chunks: Sequence[Json]) -> list[tuple[str, Json]]:
         """``response.output_text.delta`` events for the content of chat chunks."""
-        events = []
+        events: list[tuple[str, Json]] = []
         for chunk in chunks:
             choices = chunk.get("choices")
             if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):

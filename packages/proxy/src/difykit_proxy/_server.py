@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 import uvicorn
@@ -51,7 +51,9 @@ def server_for(app: ASGIApp, *, log_level: str = "warning") -> uvicorn.Server:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0
+) -> Generator[str, None, None]:
     """Serve ``app`` in a background thread; yield its base URL (``http://host:port/v1``)."""
     sock = bind(host, port)
     server = server_for(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -153,7 +153,9 @@ class ProxySettings(BaseSettings):
                     raise ValueError("expected alias=app-key pairs separated by commas, or JSON")
                 value = {alias.strip(): key.strip() for alias, key in pairs}
         if isinstance(value, dict):
-            return {k: {"key": v} if isinstance(v, str) else v for k, v in value.items()}
+            # any dict (JSON, TOML, or an argument): pydantic checks the keys and values next
+            apps = cast("dict[object, object]", value)
+            return {k: {"key": v} if isinstance(v, str) else v for k, v in apps.items()}
         return value
 
     @field_validator("dify_base_url")
@@ -236,7 +238,9 @@ def load_settings(
     # pydantic validates each value; the typed __init__ (mypy's pydantic plugin) wants Any here
     values: dict[str, Any] = dict(overrides)
     try:
-        loaded = _Settings(_env_file=env_file, **values)
+        # pyright builds __init__ from the fields (dataclass_transform) and misses BaseSettings'
+        # documented _env_file; mypy's pydantic plugin knows it
+        loaded = _Settings(_env_file=env_file, **values)  # pyright: ignore[reportCallIssue]
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
     except (ValueError, OSError) as exc:  # TOML syntax, unreadable file

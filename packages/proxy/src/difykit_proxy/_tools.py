@@ -52,7 +52,7 @@ def tool_prompt(
     return "\n".join(lines)
 
 
-def _json_object(text: str) -> object:
+def _json_object(text: str) -> JsonValue:
     body = text.strip()
     if body.startswith("```"):
         body = body.strip("`")
@@ -61,9 +61,10 @@ def _json_object(text: str) -> object:
     if start < 0 or end < start or body[:start].strip():
         return None
     try:
-        return json.loads(body[start : end + 1])
+        parsed: JsonValue = json.loads(body[start : end + 1])
     except ValueError:
         return None
+    return parsed
 
 
 def parse_tool_calls(

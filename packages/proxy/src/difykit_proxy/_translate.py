@@ -560,7 +560,7 @@ class StreamTranslator:
 def _by_tool(text: str) -> dict[str, JsonValue] | None:
     """Dify's per-tool JSON (``{"<tool>": …}``) of ``tool_input`` or ``observation``."""
     try:
-        value = json.loads(text)
+        value: JsonValue = json.loads(text)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
