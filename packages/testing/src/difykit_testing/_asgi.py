@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import httpx
 from starlette.types import ASGIApp, Message
 
-__all__ = ["AsyncEmulatorTransport", "EmulatorTransport"]
+__all__ = ["AsyncEmulatorTransport", "EmulatorTransport", "LoopThread"]
 
 T = TypeVar("T")
 
@@ -33,8 +33,8 @@ class _Exchange:
         self._messages: asyncio.Queue[Message | None] = asyncio.Queue()
         self._disconnected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        timeout = request.extensions.get("timeout") or {}
-        self._read_timeout: float | None = timeout.get("read")
+        timeout: dict[str, float | None] = request.extensions.get("timeout") or {}
+        self._read_timeout = timeout.get("read")
 
     async def _next_message(self) -> Message | None:
         try:
@@ -138,7 +138,7 @@ class AsyncEmulatorTransport(httpx.AsyncBaseTransport):
         return httpx.Response(status, headers=headers, stream=_AsyncBody(exchange))
 
 
-class _LoopThread:
+class LoopThread:
     """A private event loop in a daemon thread, shared by the emulator's sync transports."""
 
     def __init__(self) -> None:
@@ -156,7 +156,7 @@ class _LoopThread:
 
 
 class _SyncBody(httpx.SyncByteStream):
-    def __init__(self, loop: _LoopThread, exchange: _Exchange) -> None:
+    def __init__(self, loop: LoopThread, exchange: _Exchange) -> None:
         self._loop = loop
         self._exchange = exchange
 
@@ -171,7 +171,7 @@ class _SyncBody(httpx.SyncByteStream):
 class EmulatorTransport(httpx.BaseTransport):
     """Sync httpx transport into the emulator, streaming chunk by chunk."""
 
-    def __init__(self, app: ASGIApp, loop: _LoopThread) -> None:
+    def __init__(self, app: ASGIApp, loop: LoopThread) -> None:
         self._app = app
         self._loop = loop
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -15,7 +15,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._asgi import AsyncEmulatorTransport, EmulatorTransport, _LoopThread
+from ._asgi import AsyncEmulatorTransport, EmulatorTransport, LoopThread
 from ._emulator_state import EmulatorState
 from ._errors import DifyHTTPError, error_response, handle_dify_error, not_found_page
 from ._faults import Faults
@@ -75,7 +75,7 @@ class DifyEmulator:
         self._state = EmulatorState()
         self.dataset_key: str = self.add_dataset_key(dataset_key)
         """A knowledge key (``dataset-…``) for the emulated workspace."""
-        self._loop: _LoopThread | None = None
+        self._loop: LoopThread | None = None
         self._starlette = Starlette(
             routes=[Mount("/v1", routes=all_routes())],
             exception_handlers={DifyHTTPError: handle_dify_error, HTTPException: not_found_page},
@@ -166,7 +166,7 @@ class DifyEmulator:
     def transport(self) -> EmulatorTransport:
         """A sync httpx transport into the emulator: ``httpx.Client(transport=emu.transport())``."""
         if self._loop is None:
-            self._loop = _LoopThread()
+            self._loop = LoopThread()
         return EmulatorTransport(self.app, self._loop)
 
     def async_transport(self) -> AsyncEmulatorTransport:
@@ -174,7 +174,7 @@ class DifyEmulator:
         return AsyncEmulatorTransport(self.app)
 
     @contextmanager
-    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> Generator[str, None, None]:
         """Serve on a real loopback port (random by default); yield the base URL (``…/v1``)."""
         with serve_app(self.app, host=host, port=port) as base_url:
             yield base_url

@@ -186,7 +186,7 @@ class _Plan:
     def _fill(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults for the payload of a scripted event."""
         name = str(raw["event"])
-        event = {k: v for k, v in raw.items() if k != "if_action"}
+        event: dict[str, Any] = {k: v for k, v in raw.items() if k != "if_action"}
         turn = self.turn
         if name in ("message", "agent_message"):
             event = {"event": name, "id": turn.message_id, "answer": "", **event}
@@ -211,7 +211,8 @@ class _Plan:
         elif name in LOOP_EVENTS:
             event["data"] = self._loop_data(name, raw.get("data") or {})
         elif name == "text_chunk":
-            event["data"] = {"text": "", "from_variable_selector": None, **(raw.get("data") or {})}
+            given: Mapping[str, Any] = raw.get("data") or {}
+            event["data"] = {"text": "", "from_variable_selector": None, **given}
         elif name == "workflow_started":
             started = {
                 "id": turn.workflow_run_id,
@@ -260,7 +261,7 @@ class _Plan:
         node_id = str(given.get("node_id") or "loop")
         loop = self.loops.setdefault(node_id, {"rounds": 0, "length": 0, "inputs": {}})
         if name == "loop_started":  # loop_length is the configured loop_count
-            metadata = given.get("metadata") or {}
+            metadata: Mapping[str, Any] = given.get("metadata") or {}
             loop["inputs"] = dict(given.get("inputs") or {})
             loop["length"] = int(
                 metadata.get("loop_length") or loop["inputs"].get("loop_count") or 0
@@ -274,18 +275,19 @@ class _Plan:
         return data | {k: v for k, v in given.items() if k not in merged}
 
     def _human_input(self, raw: Mapping[str, Any], remaining: list[dict[str, Any]]) -> None:
-        given = raw.get("data") or {}
+        given: Mapping[str, Any] = raw.get("data") or {}
         node_id = str(given.get("node_id") or "human_input")
         title = str(given.get("node_title") or "Human Input")
         last = self.events[-1] if self.events else {}
         if not (last.get("event") == "node_started" and last["data"].get("node_id") == node_id):
             self.node(node_id, "human-input", title)
+        inputs: Sequence[Any] = given.get("inputs") or []
         data = {
             "form_id": new_id(),
             "node_id": node_id,
             "node_title": title,
             "form_content": str(given.get("form_content") or "Please review."),
-            "inputs": [_form_input(i) for i in given.get("inputs") or []],
+            "inputs": [_form_input(i) for i in inputs],
             "actions": [_form_action(a) for a in given.get("actions") or _DEFAULT_ACTIONS],
             "display_in_ui": bool(given.get("display_in_ui", True)),
             "form_token": str(given.get("form_token") or new_key("")[:22]),
@@ -366,7 +368,7 @@ def plan_events(
         plan.close(None)
     elif mode == "agent-chat":
         thought_id = new_id()
-        thought = {
+        thought: dict[str, Any] = {
             "event": "agent_thought",
             "id": thought_id,
             "position": 1,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from difykit_testing._errors import DifyHTTPError
+from difykit_testing._json import is_array, is_object
 from difykit_testing._state import AppState, InputVariable
 
 __all__ = ["file_kind", "resolve_files", "validate_inputs"]
@@ -30,7 +31,7 @@ def file_kind(name: str) -> str:
 
 
 def _resolve_file(app: AppState, user: str, file: Any) -> dict[str, Any]:
-    if not isinstance(file, Mapping):
+    if not is_object(file):
         raise _invalid("Invalid file mapping")
     method = file.get("transfer_method")
     if method == "local_file":
@@ -61,7 +62,7 @@ def resolve_files(app: AppState, user: str, files: Any) -> list[dict[str, Any]]:
     """The request's file objects, checked: local files must be this user's uploads."""
     if not files:
         return []
-    if not isinstance(files, list):
+    if not is_array(files):
         raise _invalid("Invalid file mapping")
     return [_resolve_file(app, user, f) for f in files]
 

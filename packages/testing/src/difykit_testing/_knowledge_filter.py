@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._json import is_array
+
 __all__ = ["metadata_filter"]
 
 
@@ -35,7 +37,7 @@ def _condition(name: str, operator: str, expected: Any) -> Callable[[dict[str, A
             return bool(actual != "")
         text, wanted = str(actual), "" if expected is None else str(expected)
         if operator in ("in", "not in"):
-            options = expected if isinstance(expected, list) else wanted.split(",")
+            options = expected if is_array(expected) else wanted.split(",")
             found = text in {str(o).strip() for o in options}
             return found if operator == "in" else not found
         string_tests: dict[str, Callable[[], bool]] = {

@@ -238,7 +238,7 @@ class KnowledgeState:
     def _split(self, dataset: Dataset, document: Document) -> list[Segment]:
         rule = document.process_rule
         pieces: list[Piece] = split_document(document.file.text(), rule.mode, rule.rules)
-        segments = []
+        segments: list[Segment] = []
         for position, piece in enumerate(pieces, start=1):
             segment = self.new_segment(
                 dataset, document, piece.content, position=position, answer=None, keywords=None

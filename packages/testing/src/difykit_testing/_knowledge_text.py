@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._json import is_object
 
 __all__ = [
     "AUTOMATIC_RULES",
@@ -99,8 +101,9 @@ def keyword_score(query_terms: set[str], text: str, keywords: Iterable[str] = ()
 
 
 def _enabled(rules: Mapping[str, Any], rule_id: str) -> bool:
-    for rule in rules.get("pre_processing_rules") or []:
-        if isinstance(rule, Mapping) and rule.get("id") == rule_id:
+    pre_processing: Sequence[Any] = rules.get("pre_processing_rules") or []
+    for rule in pre_processing:
+        if is_object(rule) and rule.get("id") == rule_id:
             return bool(rule.get("enabled"))
     return False
 

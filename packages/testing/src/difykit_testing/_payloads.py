@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from difykit_testing._ids import new_id
+from difykit_testing._json import is_object
 
 __all__ = [
     "ABORTED",
@@ -298,7 +299,7 @@ def loop_event_data(
             "extras": {},
         }
     given_outputs = given.get("outputs")
-    outputs: Mapping[str, Any] = given_outputs if isinstance(given_outputs, Mapping) else {}
+    outputs: Mapping[str, Any] = given_outputs if is_object(given_outputs) else {}
     variables = {k: v for k, v in loop["inputs"].items() if k != "loop_count"}
     last = {k: outputs.get(k, v) for k, v in variables.items()}
     metadata = {
@@ -379,8 +380,8 @@ class Progress:
     def feed(self, event: Mapping[str, Any]) -> None:
         """Take one (enveloped) event into account."""
         name = event.get("event")
-        data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-        assert isinstance(data, Mapping)
+        given = event.get("data")
+        data: Mapping[str, Any] = given if is_object(given) else {}
         if name in ("message", "agent_message"):
             self.answer_parts.append(str(event.get("answer") or ""))
         elif name == "message_replace":
@@ -417,7 +418,7 @@ class Progress:
             self.exceptions += 1
             self.partial = True
         metadata = data.get("execution_metadata")
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("total_tokens"), int):
+        if is_object(metadata) and isinstance(metadata.get("total_tokens"), int):
             self.node_tokens += metadata["total_tokens"]
         elapsed = data.get("elapsed_time")
         if isinstance(elapsed, (int, float)):

@@ -12,11 +12,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from difykit_testing._engine import plan_events, resumption_events, stop_terminal
 from difykit_testing._errors import DifyHTTPError
 from difykit_testing._ids import now
+from difykit_testing._json import is_object
 from difykit_testing._payloads import (
     CHAT_MODES,
     Pause,
@@ -62,6 +63,14 @@ def _echo(app: AppState, mode: str, query: str, inputs: Mapping[str, Any]) -> Re
     return f"Echo: {query}"
 
 
+def _is_events(value: object) -> TypeGuard[Sequence[Mapping[str, Any]]]:
+    """Whether a reply is a script: a sequence of objects that each name their ``event``."""
+    if not isinstance(value, Sequence):
+        return False
+    items = cast("Sequence[object]", value)  # isinstance cannot name the item type
+    return all(is_object(e) and "event" in e for e in items)
+
+
 def _reply(
     app: AppState, mode: str, query: str, inputs: dict[str, Any], conversation: Conversation | None
 ) -> ReplyValue:
@@ -76,9 +85,9 @@ def _reply(
         if mode == "workflow":
             return {app.outputs[0] if app.outputs else "text": reply}
         return reply
-    if isinstance(reply, Mapping):
+    if is_object(reply):
         return dict(reply) if mode == "workflow" else json.dumps(reply, ensure_ascii=False)
-    if isinstance(reply, Sequence) and all(isinstance(e, Mapping) and "event" in e for e in reply):
+    if _is_events(reply):
         return [dict(e) for e in reply]
     return str(reply)
 
@@ -204,7 +213,7 @@ class Generation:
             run.status, run.error = result.status, result.error
             finished = result.finished
             outputs = finished["data"].get("outputs") if finished else None
-            run.outputs = dict(outputs) if isinstance(outputs, Mapping) else {}
+            run.outputs = dict(outputs) if is_object(outputs) else {}
             self._close_run(result, finished=result.paused is None)
 
     def _close_run(self, result: Progress, *, finished: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 import uvicorn
@@ -14,7 +14,9 @@ __all__ = ["serve_app"]
 
 
 @contextmanager
-def serve_app(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_app(
+    app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0
+) -> Generator[str, None, None]:
     """Serve ``app`` with uvicorn; yield its base URL (``http://127.0.0.1:<port>/v1``)."""
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="off", access_log=False

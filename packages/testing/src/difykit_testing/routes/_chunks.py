@@ -112,7 +112,7 @@ async def create_segments(request: Request) -> JSONResponse:
             raise DifyHTTPError(400, "invalid_param", "Answer is required")
         if qa and item.answer is not None and not item.answer.strip():
             raise DifyHTTPError(400, "invalid_param", "Answer is empty")
-    created = []
+    created: list[Segment] = []
     for item in payload.segments:
         position = max((s.position for s in document.segments), default=0) + 1
         segment = state.new_segment(

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, RootModel, ValidationError
 from starlette.requests import Request
 
 from difykit_testing._errors import DifyHTTPError
+from difykit_testing._json import is_object
 from difykit_testing._requests import json_body, require_user
 from difykit_testing._state import AppState, Conversation
 
@@ -65,7 +66,7 @@ def query_user(request: Request, app: AppState, *, required: bool = False) -> st
 async def json_user(request: Request, app: AppState, *, required: bool = False) -> str:
     """The ``user`` of the JSON body, read before the payload is validated (as Dify does)."""
     data = (await json_body(request, _AnyJson)).root
-    raw = data.get("user") if isinstance(data, dict) else None
+    raw = data.get("user") if is_object(data) else None
     text = raw if isinstance(raw, str) else None
     user = require_user(text) if required else (text or DEFAULT_USER)
     app.end_user(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -11,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from difykit_testing._errors import DifyHTTPError
 from difykit_testing._ids import now
+from difykit_testing._json import is_array
 from difykit_testing._requests import app_for, json_body, require_chat_app
 from difykit_testing._state import AppState, Conversation, Variable
 from difykit_testing.routes._common import (
@@ -129,7 +131,7 @@ def _scalar_type(value: Any) -> str:
 
 def infer_value_type(value: Any) -> str:
     """Dify's ``SegmentType.infer_segment_type`` name for a JSON value (for error messages)."""
-    if not isinstance(value, list):
+    if not is_array(value):
         return _scalar_type(value)
     kinds = {_scalar_type(item) for item in value}
     if kinds and kinds <= {"integer", "float"}:
@@ -139,7 +141,7 @@ def infer_value_type(value: Any) -> str:
     return "array[any]"
 
 
-_CHECKS: dict[str, Any] = {
+_CHECKS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "secret": lambda v: isinstance(v, str),
     "number": _is_number,
@@ -147,11 +149,11 @@ _CHECKS: dict[str, Any] = {
     "float": _is_number,
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
-    "array[string]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
-    "array[number]": lambda v: isinstance(v, list) and all(_is_number(i) for i in v),
-    "array[object]": lambda v: isinstance(v, list) and all(isinstance(i, dict) for i in v),
-    "array[boolean]": lambda v: isinstance(v, list) and all(isinstance(i, bool) for i in v),
-    "array[any]": lambda v: isinstance(v, list),
+    "array[string]": lambda v: is_array(v) and all(isinstance(i, str) for i in v),
+    "array[number]": lambda v: is_array(v) and all(_is_number(i) for i in v),
+    "array[object]": lambda v: is_array(v) and all(isinstance(i, dict) for i in v),
+    "array[boolean]": lambda v: is_array(v) and all(isinstance(i, bool) for i in v),
+    "array[any]": lambda v: is_array(v),
 }
 
 

@@ -9,7 +9,7 @@ import secrets
 import time
 import uuid
 import zipfile
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from starlette.datastructures import FormData, UploadFile
@@ -256,7 +256,7 @@ def _settings(form: FormData) -> dict[str, Any]:
         raise _invalid("data is nested too deeply") from None
     if not isinstance(data, dict):
         raise _invalid("data must be a JSON object")
-    return data
+    return cast("dict[str, Any]", data)  # json.loads: an object's keys are strings
 
 
 async def _upload(state: KnowledgeState, form: FormData) -> KnowledgeFile | None:
@@ -422,7 +422,7 @@ async def indexing_status(request: Request) -> JSONResponse:
     """``GET …/documents/{batch}/indexing-status``: each call moves the batch one step on."""
     state, dataset = dataset_for(request)
     documents = state.batch(dataset, request.path_params["batch"])
-    data = []
+    data: list[dict[str, Any]] = []
     for document in documents:
         state.advance(dataset, document)
         data.append(
@@ -511,7 +511,7 @@ async def file_preview(request: Request) -> Response:
         raise DifyHTTPError(404, "not_found", "File not found")
     if not secrets.compare_digest(params.get("sign", ""), expected):
         raise DifyHTTPError(403, "forbidden", "Invalid request.")
-    headers = {}
+    headers: dict[str, str] = {}
     if params.get("as_attachment", "").lower() == "true":
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{file.name}"
     return Response(file.content, media_type=file.mime_type, headers=headers)

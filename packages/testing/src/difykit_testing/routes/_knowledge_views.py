@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -87,7 +88,7 @@ def page_params(request: Request, *, max_limit: int | None = None) -> tuple[int,
 def retrieval_settings(dataset: Dataset) -> dict[str, Any]:
     """``retrieval_model_dict``: the stored retrieval settings, in Dify's full shape."""
     stored = dataset.retrieval_model or _DEFAULT_RETRIEVAL
-    reranking = stored.get("reranking_model") or {}
+    reranking: Mapping[str, Any] = stored.get("reranking_model") or {}
     return {
         "search_method": stored.get("search_method", "semantic_search"),
         "reranking_enable": stored.get("reranking_enable", False),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from difykit_testing._json import is_object
 from difykit_testing._knowledge_state import KnowledgeState, KnowledgeTag
 from difykit_testing._requests import json_body
 from difykit_testing.routes._knowledge_views import dataset_for, knowledge, no_content
@@ -54,7 +55,7 @@ class TagUnbindingPayload(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _legacy_tag_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("tag_ids") and data.get("tag_id"):
+        if is_object(data) and not data.get("tag_ids") and data.get("tag_id"):
             return {**data, "tag_ids": [data["tag_id"]]}
         return data
 
