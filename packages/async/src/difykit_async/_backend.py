@@ -108,7 +108,7 @@ class Pool:
     __slots__ = ("_direct", "_http", "_loop", "_parent", "owned")
 
     def __init__(self, http: httpx.AsyncClient | None) -> None:
-        self.owned = http is None
+        self.owned: bool = http is None
         self._http, self._direct = _owned() if http is None else (http, None)
         self._parent: Pool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

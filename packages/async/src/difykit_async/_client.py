@@ -34,12 +34,19 @@ if TYPE_CHECKING:
     from ._resources.messages import Messages
     from ._resources.workflows import Workflows
 
-__all__ = ["AsyncDify"]
+__all__ = ["AsyncDify", "BaseClient"]
 
-_C = TypeVar("_C", bound="_BaseClient")
+_C = TypeVar("_C", bound="BaseClient")
 
 
-class _BaseClient:
+def _checked_http_client(http_client: object) -> httpx.AsyncClient | None:
+    """The ``http_client`` option, checked at run time too: an untyped caller can pass anything."""
+    if http_client is None or isinstance(http_client, httpx.AsyncClient):
+        return http_client
+    raise TypeError(f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}")
+
+
+class BaseClient:
     """Lifecycle and options shared by :class:`AsyncDify` and :class:`AsyncDifyKnowledge`."""
 
     def __init__(
@@ -91,11 +98,9 @@ class _BaseClient:
             wall_clock=time.time,
             jitter=random.random,
         )
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise TypeError(
-                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
-            )
-        self._transport = Transport(config=config, pool=Pool(http_client), user_agent=user_agent())
+        self._transport = Transport(
+            config=config, pool=Pool(_checked_http_client(http_client)), user_agent=user_agent()
+        )
 
     @property
     def base_url(self) -> str:
@@ -163,7 +168,7 @@ class _BaseClient:
         await self.aclose()
 
 
-class AsyncDify(_BaseClient):
+class AsyncDify(BaseClient):
     """Client for one Dify app, with its app key (``app-…``).
 
     Example::

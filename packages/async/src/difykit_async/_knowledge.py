@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ._client import _BaseClient
+from ._client import BaseClient
 
 if TYPE_CHECKING:
     from ._knowledge_resources.child_chunks import ChildChunks
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncDifyKnowledge"]
 
 
-class AsyncDifyKnowledge(_BaseClient):
+class AsyncDifyKnowledge(BaseClient):
     """Client for the knowledge API, with a knowledge key (``dataset-…``).
 
     Example::

@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Protocol, TypeVar
 
 import httpx
 from difykit_core.transport import (
@@ -197,17 +197,19 @@ class Transport:
 
 def _multipart(
     request: HttpRequest, opened: list[IO[bytes]], starts: dict[int, int] | None
-) -> list[tuple[str, tuple[str, Any, str]]]:
+) -> list[tuple[str, tuple[str, bytes | IO[bytes], str]]]:
     """httpx's ``files=`` for a request's parts, opening local paths (``opened``, closed later)
     and rewinding open files to where they started (a retry sends them again)."""
-    multipart: list[tuple[str, tuple[str, Any, str]]] = []
+    multipart: list[tuple[str, tuple[str, bytes | IO[bytes], str]]] = []
     for name, part in request.files:
-        content: Any = part.content
-        if isinstance(content, os.PathLike):
-            content = open(os.fspath(content), "rb")  # noqa: SIM115 (closed by _send)
+        content: bytes | IO[bytes]
+        if isinstance(part.content, os.PathLike):
+            content = open(os.fspath(part.content), "rb")  # noqa: SIM115 (closed by _send)
             opened.append(content)
-        elif starts and id(content) in starts:
-            content.seek(starts[id(content)])
+        else:
+            content = part.content
+            if starts and id(content) in starts and not isinstance(content, bytes):
+                content.seek(starts[id(content)])
         multipart.append((name, (part.filename, content, part.content_type)))
     return multipart
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from difykit_core import types as _types
-from difykit_core.types import *  # noqa: F403
 
-__all__ = list(_types.__all__)
+# Star import on purpose: this module mirrors whatever the installed core's ``types`` lists in
+# its ``__all__`` (any core in the declared range), so its names are not repeated here.
+from difykit_core.types import *  # noqa: F403  # pyright: ignore[reportWildcardImportFromLibrary]
+
+__all__: list[str] = []
+__all__ += _types.__all__

@@ -71,8 +71,11 @@ class Pool:
 
     __slots__ = ("_direct", "http", "owned")
 
+    http: httpx.Client
+    _direct: httpx.HTTPTransport | None
+
     def __init__(self, http: httpx.Client | None) -> None:
-        self.owned = http is None  # a pool passed in (or a sibling's) is not ours to close
+        self.owned: bool = http is None  # a pool passed in (or a sibling's) is not ours to close
         self.http, self._direct = _owned() if http is None else (http, None)
 
     def sibling(self) -> Pool:

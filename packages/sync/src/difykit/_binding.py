@@ -35,6 +35,13 @@ class Resource:
         self._transport = transport
 
 
+def _transport_of(resource: Resource) -> Transport:
+    """The transport a resource's methods send through (read by the descriptors below)."""
+    # Python's single underscore means "internal to this module", and these descriptors are
+    # Resource's own binding machinery; pyright reads it as "this class and its subclasses".
+    return resource._transport  # pyright: ignore[reportPrivateUsage]
+
+
 def _argument(annotation: object) -> str:
     """``"Call[ChatMessage]"`` → ``"ChatMessage"``: the text inside the outer brackets."""
     text = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
@@ -85,7 +92,7 @@ class endpoint(_Binding, Generic[P, T]):
     def __get__(self, instance: Resource | None, owner: type) -> Any:
         if instance is None:
             return self
-        execute, builder = instance._transport.execute, self._builder
+        execute, builder = _transport_of(instance).execute, self._builder
 
         def method(*args: Any, **kwargs: Any) -> Any:
             return execute(builder(*args, **kwargs))
@@ -109,7 +116,7 @@ class stream_endpoint(_Binding, Generic[P, E, R]):
     def __get__(self, instance: Resource | None, owner: type) -> Any:
         if instance is None:
             return self
-        transport, builder = instance._transport, self._builder
+        transport, builder = _transport_of(instance), self._builder
 
         def method(*args: Any, **kwargs: Any) -> Any:
             return Stream(transport, builder(*args, **kwargs))
@@ -133,7 +140,7 @@ class page_endpoint(_Binding, Generic[P, T]):
     def __get__(self, instance: Resource | None, owner: type) -> Any:
         if instance is None:
             return self
-        transport, builder = instance._transport, self._builder
+        transport, builder = _transport_of(instance), self._builder
 
         def method(*args: Any, **kwargs: Any) -> Any:
             call = builder(*args, **kwargs)

@@ -36,12 +36,19 @@ if TYPE_CHECKING:
     from ._resources.messages import Messages
     from ._resources.workflows import Workflows
 
-__all__ = ["Dify"]
+__all__ = ["BaseClient", "Dify"]
 
-_C = TypeVar("_C", bound="_BaseClient")
+_C = TypeVar("_C", bound="BaseClient")
 
 
-class _BaseClient:
+def _checked_http_client(http_client: object) -> httpx.Client | None:
+    """The ``http_client`` option, checked at run time too: an untyped caller can pass anything."""
+    if http_client is None or isinstance(http_client, httpx.Client):
+        return http_client
+    raise TypeError(f"http_client must be an httpx.Client, not {type(http_client).__name__}")
+
+
+class BaseClient:
     """Lifecycle and options shared by :class:`Dify` and :class:`DifyKnowledge`."""
 
     def __init__(
@@ -93,11 +100,9 @@ class _BaseClient:
             wall_clock=time.time,
             jitter=random.random,
         )
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise TypeError(
-                f"http_client must be an httpx.Client, not {type(http_client).__name__}"
-            )
-        self._transport = Transport(config=config, pool=Pool(http_client), user_agent=user_agent())
+        self._transport = Transport(
+            config=config, pool=Pool(_checked_http_client(http_client)), user_agent=user_agent()
+        )
 
     @property
     def base_url(self) -> str:
@@ -165,7 +170,7 @@ class _BaseClient:
         self.close()
 
 
-class Dify(_BaseClient):
+class Dify(BaseClient):
     """Client for one Dify app, with its app key (``app-…``).
 
     Example::

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ._client import _BaseClient
+from ._client import BaseClient
 
 if TYPE_CHECKING:
     from ._knowledge_resources.child_chunks import ChildChunks
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["DifyKnowledge"]
 
 
-class DifyKnowledge(_BaseClient):
+class DifyKnowledge(BaseClient):
     """Client for the knowledge API, with a knowledge key (``dataset-…``).
 
     Example::
