@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 __all__ = ["REDACTED", "cap", "clean", "is_secret_key", "jsonable", "redact"]
 
@@ -35,6 +36,10 @@ def is_secret_key(key: str) -> bool:
     return any(fragment in name for fragment in _SECRET_FRAGMENTS)
 
 
+# The casts below: isinstance narrows to Mapping[Unknown, Unknown] (list[Unknown]...), while
+# any mapping or sequence reads exactly as one of objects.
+
+
 def jsonable(value: object) -> object:
     """``value`` as plain JSON data (pydantic models dumped, decimals as strings)."""
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -42,9 +47,9 @@ def jsonable(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in cast("Mapping[object, object]", value).items()}
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v) for v in cast("Sequence[object]", value)]
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return jsonable(dump(mode="json", exclude_none=True))
@@ -56,10 +61,10 @@ def redact(value: object) -> object:
     if isinstance(value, Mapping):
         return {
             k: REDACTED if isinstance(k, str) and is_secret_key(k) and v else redact(v)
-            for k, v in value.items()
+            for k, v in cast("Mapping[object, object]", value).items()
         }
     if isinstance(value, list):
-        return [redact(v) for v in value]
+        return [redact(v) for v in cast("Sequence[object]", value)]
     return value
 
 
@@ -70,9 +75,9 @@ def cap(value: object, limit: int) -> object:
             return value
         return f"{value[:limit]}…[truncated {len(value) - limit} chars]"
     if isinstance(value, Mapping):
-        return {k: cap(v, limit) for k, v in value.items()}
+        return {k: cap(v, limit) for k, v in cast("Mapping[object, object]", value).items()}
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
-        return [cap(v, limit) for v in value]
+        return [cap(v, limit) for v in cast("Sequence[object]", value)]
     return value
 
 
@@ -89,13 +94,13 @@ def clean(value: object, limit: int, *, secrets: bool = True) -> object:
         return value
     if isinstance(value, Mapping):
         out: dict[str, object] = {}
-        for k, v in value.items():
+        for k, v in cast("Mapping[object, object]", value).items():
             key = str(k)
             data = clean(v, limit, secrets=secrets)
             out[key] = REDACTED if secrets and data and is_secret_key(key) else data
         return out
     if isinstance(value, (list, tuple)):
-        return [clean(v, limit, secrets=secrets) for v in value]
+        return [clean(v, limit, secrets=secrets) for v in cast("Sequence[object]", value)]
     if isinstance(value, Decimal):
         return str(value)
     dump = getattr(value, "model_dump", None)

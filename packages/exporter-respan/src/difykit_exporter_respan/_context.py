@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
+from typing import cast
 
 from difykit_core import call_context, current_call_context
 
@@ -36,7 +37,8 @@ def merge_params(outer: Mapping[str, object], inner: Mapping[str, object]) -> di
 def current_respan_params() -> Mapping[str, object]:
     """The Respan parameters a call made now would carry."""
     value = current_call_context().get(CONTEXT_KEY)
-    return value if isinstance(value, Mapping) else {}
+    # set by respan_context: a params_dict, keyed by field names
+    return cast("Mapping[str, object]", value) if isinstance(value, Mapping) else {}
 
 
 class respan_context:  # lower case, like contextlib's context managers

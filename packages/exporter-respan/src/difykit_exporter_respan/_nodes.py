@@ -156,9 +156,9 @@ def build_children(
             summary.failed_node = data.title or data.node_id
         if kind == "node" and data.node_type in _CHAT_NODES:
             _llm_fields(span, data, summary, start, stop)
-        inputs = data.inputs
+        inputs: object = data.inputs
         if kind == "node" and data.node_type == "llm" and data.process_data:
-            inputs = data.process_data.get("prompts") or inputs  # type: ignore[assignment]
+            inputs = data.process_data.get("prompts") or inputs
         prepared_in, prepared_out = content(inputs), content(data.outputs)
         if prepared_in is not None:
             span["input"] = prepared_in

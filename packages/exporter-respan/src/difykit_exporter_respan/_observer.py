@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from difykit_core.transport import CallEnd, CallInfo, Observer
 
@@ -175,7 +175,10 @@ class RespanObserver(Observer):
         if pipeline is None:
             return
         params = record.call.context.get(CONTEXT_KEY)
-        if isinstance(params, Mapping) and params.get("disable_log") is True:
+        if (
+            isinstance(params, Mapping)
+            and cast("Mapping[object, object]", params).get("disable_log") is True
+        ):
             return
         pipeline.submit(record)
 

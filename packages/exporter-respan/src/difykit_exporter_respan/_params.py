@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import cast
 
 __all__ = ["FORWARDED", "RespanParams", "params_dict"]
 
@@ -97,7 +98,7 @@ def params_dict(params: object) -> dict[str, object]:
         return {}
     raw: Mapping[str, object]
     if isinstance(params, Mapping):
-        raw = params
+        raw = cast("Mapping[str, object]", params)  # any other key is not in FORWARDED: dropped
     elif isinstance(params, RespanParams):
         raw = {f.name: getattr(params, f.name) for f in fields(params)}
     elif callable(getattr(params, "model_dump", None)):
@@ -119,7 +120,8 @@ def _model_fields(model: object) -> dict[str, object]:
     dumped: object = model.model_dump()  # type: ignore[attr-defined]  # checked by the caller
     if not isinstance(dumped, Mapping):
         return {}
+    fields_given = cast("Mapping[str, object]", dumped)  # model_dump: a dict keyed by field names
     given: object = getattr(model, "model_fields_set", None)
     if isinstance(given, (set, frozenset)):
-        return {k: v for k, v in dumped.items() if k in given}
-    return dict(dumped)
+        return {k: v for k, v in fields_given.items() if k in given}
+    return dict(fields_given)

@@ -110,7 +110,7 @@ class Pipeline:
         self._clock = clock
         self._closed = False
         self._reset()
-        me = weakref.ref(self)
+        me: weakref.ReferenceType[Pipeline] = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _call(me, Pipeline._reset))
         atexit.register(_call, me, Pipeline._at_exit)
 

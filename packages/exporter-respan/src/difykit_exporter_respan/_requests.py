@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, cast
 
 __all__ = ["Kind", "request_arguments"]
 
@@ -63,12 +63,12 @@ def request_arguments(req: object, kind: Kind) -> tuple[dict[str, object], bool]
 
 def _fields(req: object) -> dict[str, object]:
     if isinstance(req, Mapping):
-        return {str(k): v for k, v in req.items()}
+        return {str(k): v for k, v in cast("Mapping[object, object]", req).items()}
     dump = getattr(req, "model_dump", None)
     if callable(dump):
         dumped = dump(mode="json", exclude_none=True)
         if isinstance(dumped, Mapping):
-            return {str(k): v for k, v in dumped.items()}
+            return {str(k): v for k, v in cast("Mapping[object, object]", dumped).items()}
     raise TypeError(
         "req must be a request model (dify-client-python or difykit) or a dict of Dify's "
         f"fields, not {type(req).__name__}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from difykit_core.errors import APIStatusError, DifyStreamError
 from difykit_core.models.common import MessageMetadata
@@ -51,7 +51,10 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
     """The spans of one call, root first (``_sample`` on the root: a forced sampling decision)."""
     call, end = record.call, record.end
     raw_params = call.context.get(CONTEXT_KEY)
-    params: Mapping[str, object] = raw_params if isinstance(raw_params, Mapping) else {}
+    # set by respan_context: a params_dict, keyed by field names
+    params: Mapping[str, object] = (
+        cast("Mapping[str, object]", raw_params) if isinstance(raw_params, Mapping) else {}
+    )
     result = end.result
     operation = call.operation
     family = operation.split(".", 1)[0]
@@ -146,13 +149,18 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
         root["session_identifier"] = str(session)
     user_metadata = params.get("metadata")
     if isinstance(user_metadata, Mapping):
-        metadata.update(user_metadata)
+        # str keys per RespanParams; the line below makes any other key a str too
+        metadata.update(cast("Mapping[str, object]", user_metadata))
     root["metadata"] = {str(k): str(v) for k, v in metadata.items() if v is not None}
     properties = params.get("properties")
     if isinstance(properties, Mapping):
         existing = root.get("properties")
-        merged = {**existing} if isinstance(existing, Mapping) else {}
-        root["properties"] = {**merged, **jsonable(properties)}  # type: ignore[dict-item]
+        merged: dict[object, object] = (
+            {**cast("Mapping[object, object]", existing)} if isinstance(existing, Mapping) else {}
+        )
+        added = jsonable(cast("Mapping[object, object]", properties))
+        merged.update(cast("Mapping[object, object]", added))  # jsonable: a mapping gives a dict
+        root["properties"] = merged
     if isinstance(params.get("sample"), bool):
         root["_sample"] = params["sample"]
     return [root, *children]

@@ -80,12 +80,15 @@ def _dify_key_and_base(
 # ``api_key`` is the Respan key, as in the earlier exporter), nor turn a plain ``Dify`` into one.
 # A client's whole state is its transport (key, options, observers, pool), so these two
 # helpers move it between a plain client and a wrapper: the only private access to the SDK.
+# Their two ignores: reportPrivateUsage, as just said; reportAttributeAccessIssue, as pyright
+# does not check a constrained TypeVar one constraint at a time (mypy does) and so pairs a
+# Dify with an AsyncDify's transport.
 
 
 def _plain(client: _D, base: type[_D]) -> _D:
     """A plain ``base`` client on ``client``'s transport (its key, options, observers, pool)."""
     plain = base.__new__(base)
-    plain._transport = client._transport
+    plain._transport = client._transport  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
     return plain
 
 
@@ -93,7 +96,7 @@ def _adopt(wrapper: _D, client: _D, observers: Sequence[Observer]) -> None:
     """Make ``wrapper`` a sibling of ``client`` (its key, options, observers and pool) that
     tells ``observers`` too."""
     sibling = client.with_options(observers=_joined(client.observers, observers))
-    wrapper._transport = sibling._transport
+    wrapper._transport = sibling._transport  # pyright: ignore[reportPrivateUsage, reportAttributeAccessIssue]
 
 
 class RespanDifyClient(Dify):
