@@ -7,7 +7,7 @@ new Dify event never breaks a stream. Every model keeps unknown fields (``model_
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias, Union
+from typing import Annotated, Any, Literal, TypeAlias, Union, cast
 
 from pydantic import Discriminator, Field, Tag
 
@@ -59,6 +59,11 @@ __all__ = [
 class BaseEvent(DifyModel):
     """Fields of the envelope; each is present on the events of some app families only."""
 
+    # Each event model narrows ``event`` to its ``Literal`` tag, which the discriminated unions
+    # and ``if ev.event == "message"`` narrowing rely on. Pyright calls that override unsafe
+    # because the field is mutable (a ``MessageEvent`` seen as a ``BaseEvent`` could be given
+    # another tag); nothing assigns a tag, and pyright only relaxes the rule for a frozen model,
+    # which responses are not, so each override carries a pyright ignore naming this rule.
     event: str
     task_id: str | None = None
     """Pass it to the ``stop`` endpoint."""
@@ -74,7 +79,7 @@ class BaseEvent(DifyModel):
 class MessageEvent(BaseEvent):
     """A piece of the answer (``answer`` is a delta: concatenate)."""
 
-    event: Literal["message"] = "message"
+    event: Literal["message"] = "message"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     id: str | None = None
     answer: str = ""
     from_variable_selector: list[str] | None = None
@@ -83,7 +88,7 @@ class MessageEvent(BaseEvent):
 class AgentMessageEvent(BaseEvent):
     """A piece of an agent's answer (a delta)."""
 
-    event: Literal["agent_message"] = "agent_message"
+    event: Literal["agent_message"] = "agent_message"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     id: str | None = None
     answer: str = ""
 
@@ -91,7 +96,7 @@ class AgentMessageEvent(BaseEvent):
 class AgentThoughtEvent(BaseEvent):
     """An agent's reasoning step and tool call."""
 
-    event: Literal["agent_thought"] = "agent_thought"
+    event: Literal["agent_thought"] = "agent_thought"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     id: str | None = None
     position: int | None = None
     thought: str | None = None
@@ -107,7 +112,7 @@ class AgentThoughtEvent(BaseEvent):
 class MessageFileEvent(BaseEvent):
     """A file the assistant (or tool) produced."""
 
-    event: Literal["message_file"] = "message_file"
+    event: Literal["message_file"] = "message_file"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     id: str | None = None
     type: str | None = None
     belongs_to: str | None = None
@@ -117,7 +122,7 @@ class MessageFileEvent(BaseEvent):
 class MessageEndEvent(BaseEvent):
     """The message is complete: usage, citations and files."""
 
-    event: Literal["message_end"] = "message_end"
+    event: Literal["message_end"] = "message_end"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     id: str | None = None
     metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     files: list[JsonValue] | None = None
@@ -126,7 +131,7 @@ class MessageEndEvent(BaseEvent):
 class MessageReplaceEvent(BaseEvent):
     """Output moderation replaced the whole answer with ``answer``."""
 
-    event: Literal["message_replace"] = "message_replace"
+    event: Literal["message_replace"] = "message_replace"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     answer: str = ""
     reason: str | None = None
 
@@ -134,7 +139,7 @@ class MessageReplaceEvent(BaseEvent):
 class TTSMessageEvent(BaseEvent):
     """A chunk of synthesized speech (base64 MP3)."""
 
-    event: Literal["tts_message"] = "tts_message"
+    event: Literal["tts_message"] = "tts_message"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     audio: str = ""
     audio_type: str | None = None
 
@@ -142,14 +147,14 @@ class TTSMessageEvent(BaseEvent):
 class TTSMessageEndEvent(BaseEvent):
     """End of synthesized speech."""
 
-    event: Literal["tts_message_end"] = "tts_message_end"
+    event: Literal["tts_message_end"] = "tts_message_end"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     audio: str = ""
 
 
 class ErrorEvent(BaseEvent):
     """An error inside the stream; reading it raises :class:`~difykit_core.DifyStreamError`."""
 
-    event: Literal["error"] = "error"
+    event: Literal["error"] = "error"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     status: int | None = None
     code: str | None = None
     message: str = ""
@@ -172,84 +177,84 @@ class WorkflowStartedData(DifyModel):
 class WorkflowStartedEvent(BaseEvent):
     """The workflow (or chatflow graph) started."""
 
-    event: Literal["workflow_started"] = "workflow_started"
+    event: Literal["workflow_started"] = "workflow_started"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: WorkflowStartedData = Field(default_factory=WorkflowStartedData)
 
 
 class WorkflowFinishedEvent(BaseEvent):
     """The run ended: ``data.status`` says how (``failed`` is not an ``error`` event)."""
 
-    event: Literal["workflow_finished"] = "workflow_finished"
+    event: Literal["workflow_finished"] = "workflow_finished"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: WorkflowRunData
 
 
 class WorkflowPausedEvent(BaseEvent):
     """The run paused (a Human Input form waits); the stream ends here."""
 
-    event: Literal["workflow_paused"] = "workflow_paused"
+    event: Literal["workflow_paused"] = "workflow_paused"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: WorkflowRunData
 
 
 class NodeStartedEvent(BaseEvent):
     """A node started."""
 
-    event: Literal["node_started"] = "node_started"
+    event: Literal["node_started"] = "node_started"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class NodeFinishedEvent(BaseEvent):
     """A node finished (``data.status`` may be ``failed`` or ``exception``)."""
 
-    event: Literal["node_finished"] = "node_finished"
+    event: Literal["node_finished"] = "node_finished"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class NodeRetryEvent(BaseEvent):
     """A node failed and is retried (``data.retry_index``)."""
 
-    event: Literal["node_retry"] = "node_retry"
+    event: Literal["node_retry"] = "node_retry"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationStartedEvent(BaseEvent):
     """An iteration node started."""
 
-    event: Literal["iteration_started"] = "iteration_started"
+    event: Literal["iteration_started"] = "iteration_started"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationNextEvent(BaseEvent):
     """An iteration moved to its next item."""
 
-    event: Literal["iteration_next"] = "iteration_next"
+    event: Literal["iteration_next"] = "iteration_next"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class IterationCompletedEvent(BaseEvent):
     """An iteration node completed."""
 
-    event: Literal["iteration_completed"] = "iteration_completed"
+    event: Literal["iteration_completed"] = "iteration_completed"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopStartedEvent(BaseEvent):
     """A loop node started."""
 
-    event: Literal["loop_started"] = "loop_started"
+    event: Literal["loop_started"] = "loop_started"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopNextEvent(BaseEvent):
     """A loop moved to its next round."""
 
-    event: Literal["loop_next"] = "loop_next"
+    event: Literal["loop_next"] = "loop_next"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
 class LoopCompletedEvent(BaseEvent):
     """A loop node completed."""
 
-    event: Literal["loop_completed"] = "loop_completed"
+    event: Literal["loop_completed"] = "loop_completed"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: NodeExecution = Field(default_factory=NodeExecution)
 
 
@@ -263,14 +268,14 @@ class TextData(DifyModel):
 class TextChunkEvent(BaseEvent):
     """A piece of a workflow's streamed output text (a delta)."""
 
-    event: Literal["text_chunk"] = "text_chunk"
+    event: Literal["text_chunk"] = "text_chunk"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: TextData = Field(default_factory=TextData)
 
 
 class TextReplaceEvent(BaseEvent):
     """The workflow's output text was replaced."""
 
-    event: Literal["text_replace"] = "text_replace"
+    event: Literal["text_replace"] = "text_replace"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: TextData = Field(default_factory=TextData)
 
 
@@ -286,14 +291,14 @@ class ReasoningData(DifyModel):
 class ReasoningChunkEvent(BaseEvent):
     """A piece of an LLM node's separated reasoning ("thinking")."""
 
-    event: Literal["reasoning_chunk"] = "reasoning_chunk"
+    event: Literal["reasoning_chunk"] = "reasoning_chunk"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: ReasoningData = Field(default_factory=ReasoningData)
 
 
 class AgentLogEvent(BaseEvent):
     """A log line of an Agent node."""
 
-    event: Literal["agent_log"] = "agent_log"
+    event: Literal["agent_log"] = "agent_log"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: dict[str, JsonValue] = {}
 
 
@@ -315,35 +320,35 @@ class HumanInputRequiredData(DifyModel):
 class HumanInputRequiredEvent(BaseEvent):
     """A Human Input node waits for a form; ``workflow_paused`` follows."""
 
-    event: Literal["human_input_required"] = "human_input_required"
+    event: Literal["human_input_required"] = "human_input_required"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: HumanInputRequiredData = Field(default_factory=HumanInputRequiredData)
 
 
 class HumanInputFormFilledEvent(BaseEvent):
     """A Human Input form was submitted (seen in resumed streams)."""
 
-    event: Literal["human_input_form_filled"] = "human_input_form_filled"
+    event: Literal["human_input_form_filled"] = "human_input_form_filled"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: dict[str, JsonValue] = {}
 
 
 class HumanInputFormTimeoutEvent(BaseEvent):
     """A Human Input form expired."""
 
-    event: Literal["human_input_form_timeout"] = "human_input_form_timeout"
+    event: Literal["human_input_form_timeout"] = "human_input_form_timeout"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: dict[str, JsonValue] = {}
 
 
 class ParallelBranchStartedEvent(BaseEvent):
     """Legacy (Dify ≤ 1.8): a parallel branch started."""
 
-    event: Literal["parallel_branch_started"] = "parallel_branch_started"
+    event: Literal["parallel_branch_started"] = "parallel_branch_started"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: dict[str, JsonValue] = {}
 
 
 class ParallelBranchFinishedEvent(BaseEvent):
     """Legacy (Dify ≤ 1.8): a parallel branch finished."""
 
-    event: Literal["parallel_branch_finished"] = "parallel_branch_finished"
+    event: Literal["parallel_branch_finished"] = "parallel_branch_finished"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: dict[str, JsonValue] = {}
 
 
@@ -356,7 +361,11 @@ class UnknownEvent(BaseEvent):
 
 def _discriminator(known: frozenset[str]) -> Discriminator:
     def tag(value: Any) -> str:
-        name = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
+        name = (
+            cast("dict[str, Any]", value).get("event")
+            if isinstance(value, dict)
+            else getattr(value, "event", None)
+        )
         return name if name in known else "unknown"
 
     return Discriminator(tag)

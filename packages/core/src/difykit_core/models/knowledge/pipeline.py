@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, cast
 
 from pydantic import Discriminator, Field, Tag
 
@@ -128,7 +128,7 @@ class OnlineDriveSource(RequestModel):
 class DatasourceProcessingEvent(BaseEvent):
     """A datasource node is working: ``completed`` of ``total`` items so far."""
 
-    event: Literal["datasource_processing"] = "datasource_processing"
+    event: Literal["datasource_processing"] = "datasource_processing"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     total: int | None = None
     completed: int | None = None
 
@@ -139,7 +139,7 @@ class DatasourceCompletedEvent(BaseEvent):
     Its shape is the plugin's (an online-document plugin lists workspaces and their pages).
     """
 
-    event: Literal["datasource_completed"] = "datasource_completed"
+    event: Literal["datasource_completed"] = "datasource_completed"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     data: JsonValue = None
     total: int | None = None
     completed: int | None = None
@@ -149,7 +149,7 @@ class DatasourceCompletedEvent(BaseEvent):
 class DatasourceErrorEvent(BaseEvent):
     """A datasource node failed; the stream raises ``DifyStreamError`` with ``error``."""
 
-    event: Literal["datasource_error"] = "datasource_error"
+    event: Literal["datasource_error"] = "datasource_error"  # pyright: ignore[reportIncompatibleVariableOverride]  # tag (see BaseEvent)
     error: str = ""
 
 
@@ -159,7 +159,11 @@ _DATASOURCE_EVENTS = event_names(
 
 
 def _event_tag(value: Any) -> str:
-    name = value.get("event") if isinstance(value, dict) else getattr(value, "event", None)
+    name = (
+        cast("dict[str, Any]", value).get("event")
+        if isinstance(value, dict)
+        else getattr(value, "event", None)
+    )
     return name if name in _DATASOURCE_EVENTS else "unknown"
 
 
