@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from recorded import recorded
 
 from difykit_core import RemoteFile, UploadedFile
@@ -141,6 +142,12 @@ def test_metadata_page_with_data_or_from_a_page_is_taken_as_is() -> None:
     page = MetadataFieldPage.model_validate({"data": [{"id": "m-1", "name": "writer"}]})
     assert [f.id for f in page.doc_metadata] == ["m-1"]
     assert MetadataFieldPage.model_validate(page) is page
+
+
+def test_metadata_page_that_is_not_an_object_is_left_to_validation() -> None:
+    """A body that is not a JSON object is not renamed but refused by the page's validation."""
+    with pytest.raises(ValidationError, match="MetadataFieldPage"):
+        MetadataFieldPage.model_validate(["doc_metadata"])
 
 
 def test_pipeline_file_points_a_local_file_source_at_itself() -> None:

@@ -24,7 +24,9 @@ R = TypeVar("R")
 
 
 @dataclass(slots=True, kw_only=True)
-class _Operation:
+class Operation:
+    """What :class:`Call` and :class:`StreamCall` share: the request and how to send it."""
+
     operation: str
     """The endpoint's name, e.g. ``"chat.send"`` (what observers and errors report)."""
     request: HttpRequest
@@ -56,7 +58,7 @@ class _Operation:
 
 
 @dataclass(slots=True, kw_only=True)
-class Call(_Operation, Generic[T]):
+class Call(Operation, Generic[T]):
     """A request and the parser of its answer (treat as immutable, like ``HttpRequest``)."""
 
     parser: Callable[[HttpResponse], T]
@@ -80,7 +82,7 @@ class Call(_Operation, Generic[T]):
 
 
 @dataclass(slots=True, kw_only=True)
-class StreamCall(_Operation, Generic[E, R]):
+class StreamCall(Operation, Generic[E, R]):
     """A streaming request: how to read its events and how to collect them into a result."""
 
     protocol: StreamProtocol[E, R]

@@ -110,6 +110,30 @@ def _seconds(name: str, value: object) -> float:
     return float(value)
 
 
+# The checks below take ``object``: callers that are not type-checked can pass anything.
+
+
+def _retry_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an int, not {value!r}")
+    if value < 0:
+        raise ValueError(f"max_retries must be 0 or more, not {value}")
+    return value
+
+
+def _retry_after_cap(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"max_retry_after must be a number of seconds, not {value!r}")
+    if not 0 <= value < math.inf:
+        raise ValueError(f"max_retry_after must be 0 or more seconds, not {value!r}")
+    return float(value)
+
+
+def _check_observers(value: object) -> None:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"observers must be a list of observers, not {value!r}")
+
+
 def client_config(
     *,
     api_key: str | None,
@@ -140,17 +164,9 @@ def client_config(
         seconds = _seconds("timeout", timeout)
         timeouts = Timeouts(seconds, seconds, seconds, seconds)
     idle = _seconds("stream_idle_timeout", stream_idle_timeout)
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
-        raise TypeError(f"max_retries must be an int, not {max_retries!r}")
-    if max_retries < 0:
-        raise ValueError(f"max_retries must be 0 or more, not {max_retries}")
-    if isinstance(max_retry_after, bool) or not isinstance(max_retry_after, (int, float)):
-        raise TypeError(f"max_retry_after must be a number of seconds, not {max_retry_after!r}")
-    if not 0 <= max_retry_after < math.inf:
-        raise ValueError(f"max_retry_after must be 0 or more seconds, not {max_retry_after!r}")
-    given: object = observers
-    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence):
-        raise TypeError(f"observers must be a list of observers, not {observers!r}")
+    retries = _retry_count(max_retries)
+    retry_after = _retry_after_cap(max_retry_after)
+    _check_observers(observers)
     key = resolve_api_key(api_key)
     url = resolve_base_url(base_url)
     return ClientConfig(
@@ -158,7 +174,7 @@ def client_config(
         base_url=url,
         timeouts=timeouts,
         stream_idle_timeout=idle,
-        retry=RetryPolicy(max_retries=max_retries, max_retry_after=float(max_retry_after)),
+        retry=RetryPolicy(max_retries=retries, max_retry_after=retry_after),
         observers=ObserverSet(observers),
         app=AppIdentity(url, key_fingerprint(key)),
         clock=clock,

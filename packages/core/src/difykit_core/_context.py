@@ -8,7 +8,7 @@ change to the SDK's method signatures.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -20,7 +20,7 @@ _CONTEXT: ContextVar[Mapping[str, object]] = ContextVar("difykit_call_context", 
 
 
 @contextmanager
-def call_context(**values: object) -> Iterator[Mapping[str, object]]:
+def call_context(**values: object) -> Generator[Mapping[str, object], None, None]:
     """Attach ``values`` to every call made inside the block (sync or async code).
 
     Nested blocks merge, the inner value winning for a key; leaving a block restores the outer

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ._context import _CONTEXT
+from ._context import current_call_context
 from ._observer import CallEnd, CallInfo
 from ._retry import next_delay, parse_retry_after
 from .errors import (
@@ -44,7 +44,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._call import Call, StreamCall, _Operation
+    from ._call import Call, Operation, StreamCall
     from ._config import ClientConfig
     from ._http import HttpRequest, HttpResponse
     from ._stream import Collector, EventReader
@@ -63,7 +63,7 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E", bound="BaseEvent")
 R = TypeVar("R")
-C = TypeVar("C", bound="_Operation")
+C = TypeVar("C", bound="Operation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +158,10 @@ class _Life(Generic[C]):
 
     def __init__(self, config: ClientConfig) -> None:
         self._config = config
-        self._context = _CONTEXT.get()
+        self._context = current_call_context()
         self._info: CallInfo | None = None
         self._started = 0.0
-        self.attempts = 0
+        self.attempts: int = 0
         """HTTP attempts so far."""
         self.status_code: int | None = None
         """The last status Dify answered with."""
@@ -210,7 +210,7 @@ class _Life(Generic[C]):
                 if asked is not None:
                     error.retry_after = asked
                     if asked > config.retry.max_retry_after:
-                        error._waited_too_long(asked, config.retry.max_retry_after)
+                        _say_not_waited(error, asked, config.retry.max_retry_after)
             self._fail(error)
             return Raise(error)
         return RetryAfter(delay)
@@ -269,6 +269,15 @@ def _transport_error(failure: TransportFailure, base_url: str, path: str) -> Dif
     if failure.timeout:
         return APITimeoutError(f"request timed out ({where}): {failure.message}")
     return APIConnectionError(f"connection failed ({where}): {failure.message}")
+
+
+def _say_not_waited(error: APIStatusError, retry_after: float, cap: float) -> None:
+    """Say in the error's message that the client would not wait ``retry_after`` seconds."""
+    DifyError.__init__(
+        error,
+        f"{error.args[0]} (Dify asks to retry after {retry_after:g} s, more than "
+        f"max_retry_after={cap:g} s, so the client did not wait)",
+    )
 
 
 class Exchange(_Life["Call[T]"], Generic[T]):

@@ -31,6 +31,10 @@ class FilePart:
     content_type: str
 
 
+def _no_headers() -> dict[str, str]:
+    return {}
+
+
 @dataclass(slots=True)
 class HttpRequest:
     """An HTTP request to Dify's Service API, relative to the client's base URL.
@@ -49,7 +53,7 @@ class HttpRequest:
     """Multipart form fields (only with ``files``)."""
     files: tuple[tuple[str, FilePart], ...] = ()
     """Multipart file parts as ``(field name, part)``."""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=_no_headers)
     """Extra headers; the transport adds authorization and user agent."""
 
 

@@ -44,6 +44,10 @@ class AppIdentity:
     stable per key, useless to an attacker."""
 
 
+def _no_context() -> dict[str, object]:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class CallInfo:
     """One call to Dify, as observers see it."""
@@ -58,7 +62,7 @@ class CallInfo:
     streaming: bool = False
     app: AppIdentity | None = None
     """The client's app identity."""
-    context: Mapping[str, object] = field(default_factory=dict)
+    context: Mapping[str, object] = field(default_factory=_no_context)
     """The per-call context captured when the call was made (see :func:`call_context`)."""
 
 

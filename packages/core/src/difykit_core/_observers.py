@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from ._observer import CallEnd, CallInfo, Observer
@@ -124,7 +124,8 @@ def _event_kinds(observer: Observer) -> frozenset[str] | None:
             f"observer {observer!r}: event_kinds must be a collection of event names "
             f"(e.g. frozenset({{'node_finished'}})) or None, not {kinds!r}"
         )
-    names = frozenset(kinds)
-    if not all(isinstance(name, str) for name in names):
+    given = frozenset(cast("Collection[object]", kinds))
+    names = frozenset(name for name in given if isinstance(name, str))
+    if len(names) != len(given):
         raise TypeError(f"observer {observer!r}: event_kinds must hold strings, not {kinds!r}")
     return names

@@ -67,6 +67,7 @@ class Collector(Protocol[E_contra, R_co]):
 
     def result(self, ids: StreamIds) -> R_co:
         """The aggregated result; ``ids`` is the stream's reader, which tracked the ids."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,6 @@ class EventReader(Generic[E]):
         "_protocol",
         "_terminal",
         "_validate",
-        "_validator",
         "conversation_id",
         "done",
         "message_id",
@@ -161,8 +161,8 @@ class EventReader(Generic[E]):
         self._protocol = protocol
         self._decoder = SSEDecoder()
         self._validate: Callable[[bytes], Any] = protocol.validate_any
-        self._by_name = protocol._by_name
-        self._validator = protocol.validator
+        self._by_name: dict[bytes, Callable[[bytes], Any]] = {}
+        """This stream's validators by event name (taken from the protocol's cache once)."""
         self._terminal = self._terminals(graph=protocol.family == "workflow")
         """The event names that end this stream (chat streams switch at ``workflow_started``)."""
         self._error: DifyStreamError | None = None
@@ -229,6 +229,10 @@ class EventReader(Generic[E]):
             return _GRAPH_END if self._protocol.stop_on_pause else _GRAPH_END_NO_PAUSE
         return _MESSAGE_END
 
+    def _validator(self, name: bytes) -> Callable[[bytes], Any]:
+        found = self._by_name[name] = self._protocol.validator(name)
+        return found
+
     def _parse(self, data: bytes, kind: str | None) -> E:
         validate = self._validate
         # Dify's frames start with their event name: validate straight into that model.
@@ -252,9 +256,10 @@ class EventReader(Generic[E]):
                 raise ResponseValidationError(
                     f"a stream frame is not a JSON object: {data[:200]!r}"
                 ) from exc
-            raw.setdefault("event", kind or "")
+            envelope = cast("dict[str, object]", raw)  # a JSON object: its keys are strings
+            envelope.setdefault("event", kind or "")
             try:
-                return cast(E, UnknownEvent.model_validate(raw))
+                return cast(E, UnknownEvent.model_validate(envelope))
             except ValidationError as envelope_exc:
                 # Even the envelope (event, ids, created_at) has the wrong shape.
                 raise ResponseValidationError(

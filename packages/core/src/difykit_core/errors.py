@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, cast
 
 __all__ = [
     "APIConnectionError",
@@ -90,14 +90,6 @@ class APIStatusError(DifyError):
         self.retry_after: float | None = None
         text = f"{status_code} {code or 'error'}: {message}"
         super().__init__(f"{text} ({hint})" if hint else text)
-
-    def _waited_too_long(self, retry_after: float, cap: float) -> None:
-        """Say in the message that the client would not wait ``retry_after`` seconds."""
-        DifyError.__init__(
-            self,
-            f"{self.args[0]} (Dify asks to retry after {retry_after:g} s, more than "
-            f"max_retry_after={cap:g} s, so the client did not wait)",
-        )
 
 
 class BadRequestError(APIStatusError):
@@ -241,10 +233,11 @@ def _envelope(content: bytes) -> tuple[str | None, str | None]:
         return None, None
     if not isinstance(body, dict):
         return None, None
-    code, message = body.get("code"), body.get("message")
-    if message is None and "error" in body:
+    envelope = cast("dict[str, object]", body)  # a JSON object: its keys are strings
+    code, message = envelope.get("code"), envelope.get("message")
+    if message is None and "error" in envelope:
         # ``POST …/segments`` answers {"error": "<pydantic text>"} on bad input.
-        message, code = body["error"], code or "invalid_param"
+        message, code = envelope["error"], code or "invalid_param"
     return (
         code if isinstance(code, str) else None,
         message if isinstance(message, str) else (None if message is None else str(message)),

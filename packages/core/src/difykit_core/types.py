@@ -57,7 +57,6 @@ from difykit_core.models.files import (
     RemoteFile,
     UploadedFile,
 )
-from difykit_core.models.knowledge import *  # noqa: F403  (the knowledge API types)
 from difykit_core.models.knowledge import (
     BuiltinMetadataFields,
     ChildChunk,

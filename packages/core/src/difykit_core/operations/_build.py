@@ -6,7 +6,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any, BinaryIO, TypeAlias, TypeGuard, TypeVar, Union
+from typing import Any, BinaryIO, TypeAlias, TypeGuard, TypeVar, Union, cast
 from urllib.parse import quote, unquote
 
 from pydantic import BaseModel, ValidationError
@@ -61,7 +61,7 @@ def build_body(model: type[M], operation: str, fields: Mapping[str, Any]) -> M:
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"]) or "body"
             if error["type"] == "missing":
@@ -91,7 +91,7 @@ def query(**params: object) -> tuple[tuple[str, str], ...]:
     for key, value in params.items():
         if value is None:
             continue
-        values = value if isinstance(value, (list, tuple)) else [value]
+        values = cast("Sequence[object]", value) if isinstance(value, (list, tuple)) else [value]
         for item in values:
             if isinstance(item, bool):
                 pairs.append((key, "true" if item else "false"))
@@ -186,6 +186,7 @@ def file_part(
     file: Upload, *, filename: str | None = None, content_type: str | None = None
 ) -> FilePart:
     """A multipart file part from bytes, a path, or an open binary file."""
+    name: str
     if isinstance(file, (str, os.PathLike)):
         name = filename or os.path.basename(os.fspath(file))
         content: bytes | os.PathLike[str] | BinaryIO = (
@@ -211,6 +212,11 @@ def file_part(
     )
 
 
+def _is_path(value: object) -> TypeGuard[str | os.PathLike[str]]:
+    """Whether ``value`` is a local path (a string or a path object)."""
+    return isinstance(value, (str, os.PathLike))
+
+
 def _all_files(
     values: list[Any] | tuple[Any, ...],
 ) -> TypeGuard[Sequence[UploadedFile | RemoteFile]]:
@@ -222,7 +228,7 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
     """Inputs as JSON: uploaded and remote files become Dify's file objects."""
     if inputs is None:
         return {}
-    if not isinstance(inputs, Mapping):
+    if not isinstance(cast(object, inputs), Mapping):  # callers may not be type-checked
         raise InvalidRequestError(f"`inputs` must be a mapping, not {type(inputs).__name__}")
     out: JsonObject = {}
     for key, value in inputs.items():
@@ -231,7 +237,7 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
         elif isinstance(value, (list, tuple)) and _all_files(value):
             out[key] = [v.to_input() for v in value]
         elif _is_json(value):
-            out[key] = value  # type: ignore[assignment]
+            out[key] = value
         elif _has_non_finite(value):
             raise InvalidRequestError(
                 f"`inputs[{key!r}]` holds NaN or infinity, which JSON cannot carry (it would "
@@ -248,16 +254,17 @@ def serialize_inputs(inputs: Inputs | None) -> JsonObject:
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _is_json(value: object) -> bool:
+def _is_json(value: object) -> TypeGuard[JsonValue]:
     """Whether ``value`` is made of JSON types only (scalars answer at once; no NaN or inf)."""
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, _SCALARS):
         return True
     if isinstance(value, list):
-        return all(_is_json(item) for item in value)
+        return all(_is_json(item) for item in cast("list[object]", value))
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+        items = cast("dict[object, object]", value).items()
+        return all(isinstance(k, str) and _is_json(v) for k, v in items)
     return False
 
 
@@ -266,9 +273,9 @@ def _has_non_finite(value: object) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
     if isinstance(value, list):
-        return any(_has_non_finite(item) for item in value)
+        return any(_has_non_finite(item) for item in cast("list[object]", value))
     if isinstance(value, dict):
-        return any(_has_non_finite(item) for item in value.values())
+        return any(_has_non_finite(item) for item in cast("dict[object, object]", value).values())
     return False
 
 
@@ -329,7 +336,7 @@ def resolve_files(
             objects.append(dify_file_object(item, index))
         elif isinstance(item, str) and item.startswith(("http://", "https://")):
             objects.append(RemoteFile(url=item).to_input())
-        elif isinstance(item, (str, os.PathLike)):
+        elif _is_path(item):
             objects.append(None)
             local.append((index, item))
         else:

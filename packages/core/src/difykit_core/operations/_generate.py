@@ -11,7 +11,7 @@ from pydantic import Field
 
 from difykit_core._call import Call, StreamCall
 from difykit_core._http import HttpRequest, HttpResponse
-from difykit_core._json import JsonObject
+from difykit_core._json import JsonObject, JsonValue
 from difykit_core.models._base import RequestModel
 
 from ._build import FileInput, build_body, call, empty_parser, resolve_files
@@ -88,10 +88,10 @@ def _with_files(
     uploads = tuple(upload_file(p, user=user) for _, p in local)
 
     def complete(uploaded: Sequence[UploadedFile]) -> HttpRequest:
-        filled = list(objects)
+        filled: list[JsonValue] = list(objects)
         for (index, _), file in zip(local, uploaded, strict=True):
             filled[index] = file.to_input()
-        return replace(request, json={**body, "files": filled})  # type: ignore[dict-item]
+        return replace(request, json={**body, "files": filled})
 
     return request, uploads, complete
 

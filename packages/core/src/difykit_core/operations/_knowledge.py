@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -39,7 +39,7 @@ def as_list(operation: str, name: str, value: object) -> list[Any]:
     """A list argument as a list, refusing a lone string or mapping (a common slip)."""
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidRequestError(f"{operation}: `{name}` must be a list")
-    return list(value)
+    return list(cast("Iterable[object]", value))
 
 
 def not_blank(operation: str, name: str, value: object) -> None:
@@ -124,6 +124,7 @@ def array_page_parser(model: type[Page[M]]) -> Callable[[HttpResponse], Page[M]]
         items = json.loads(response.content)
         if not isinstance(items, list):
             raise ValueError(f"expected a JSON array, got {type(items).__name__}")
-        return validate({"data": items, "has_more": False, "total": len(items)})
+        rows = cast("list[JsonValue]", items)  # a JSON array
+        return validate({"data": rows, "has_more": False, "total": len(rows)})
 
     return parse

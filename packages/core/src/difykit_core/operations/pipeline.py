@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, cast
 
 from pydantic import Field, TypeAdapter
 
@@ -51,8 +51,12 @@ __all__ = [
 ]
 
 DatasourceInfo: TypeAlias = (
-    "PipelineFile | LocalFileSource | OnlineDocumentSource | WebsiteCrawlSource"
-    " | OnlineDriveSource | Mapping[str, JsonValue]"
+    PipelineFile
+    | LocalFileSource
+    | OnlineDocumentSource
+    | WebsiteCrawlSource
+    | OnlineDriveSource
+    | Mapping[str, JsonValue]
 )
 """One item of ``datasource_info_list``: an uploaded :class:`PipelineFile`, a typed source, or
 a mapping for a shape a datasource plugin defines."""
@@ -123,7 +127,7 @@ def _source(operation: str, item: DatasourceInfo) -> JsonObject:
         item = item.to_source()
     if isinstance(item, _TYPED_SOURCES):
         return item.model_dump(mode="json", exclude_none=True)
-    if isinstance(item, Mapping):
+    if isinstance(cast(object, item), Mapping):  # callers may not be type-checked
         return dict(item)
     raise InvalidRequestError(
         f"{operation}: each datasource item must be a PipelineFile, a source model or a "

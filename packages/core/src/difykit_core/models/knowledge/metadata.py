@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, cast
 
 from pydantic import Field, computed_field, model_validator
 
@@ -51,16 +51,29 @@ class MetadataFieldPage(Page[MetadataField]):
     @model_validator(mode="before")
     @classmethod
     def _data_from_doc_metadata(cls, value: object) -> object:
-        if isinstance(value, dict) and "data" not in value and "doc_metadata" in value:
-            value = {**value, "data": value["doc_metadata"]}
-            del value["doc_metadata"]
-        return value
+        if not isinstance(value, dict):
+            return value
+        fields = cast("dict[object, object]", value)
+        if "data" not in fields and "doc_metadata" in fields:
+            renamed = {**fields, "data": fields["doc_metadata"]}
+            del renamed["doc_metadata"]
+            return renamed
+        return fields
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def doc_metadata(self) -> list[MetadataField]:
-        """The fields under the name Dify uses (the same list as ``data``)."""
-        return self.data
+    if TYPE_CHECKING:  # mypy cannot check a decorator on top of @property: checkers see this one
+
+        @property
+        def doc_metadata(self) -> list[MetadataField]:
+            """The fields under the name Dify uses (the same list as ``data``)."""
+            ...
+
+    else:
+
+        @computed_field
+        @property
+        def doc_metadata(self) -> list[MetadataField]:
+            """The fields under the name Dify uses (the same list as ``data``)."""
+            return self.data
 
 
 class BuiltinMetadataFields(DifyModel):
