@@ -54,7 +54,7 @@ class ObserverSet:
         }
         self._all_events = tuple(every)
         self._by_kind = {kind: tuple(subscribers) for kind, subscribers in some.items()}
-        self.wants_events = bool(every or some)
+        self.wants_events: bool = bool(every or some)
         """Whether any observer wants any event (streams skip all dispatch otherwise)."""
         self._reported: set[tuple[int, str]] = set()
 

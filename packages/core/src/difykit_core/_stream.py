@@ -166,7 +166,7 @@ class EventReader(Generic[E]):
         self._terminal = self._terminals(graph=protocol.family == "workflow")
         """The event names that end this stream (chat streams switch at ``workflow_started``)."""
         self._error: DifyStreamError | None = None
-        self.done = False
+        self.done: bool = False
         """True once the terminal event (or an error) arrived."""
         self.task_id: str | None = None
         self.conversation_id: str | None = None
