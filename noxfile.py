@@ -3,7 +3,8 @@
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
 dependencies, so an undeclared sibling import fails), ``lint`` (ruff, and the sync twin that
 ``scripts/unasync.py`` generates is current), ``typecheck`` (mypy --strict on src and tests,
-per package, and pyright's ``--verifytypes`` score of the public API), ``docs`` (mypy on README
+pyright strict on src, per package, and pyright's ``--verifytypes`` score of the public API),
+``docs`` (mypy on README
 code blocks and examples/; the blocks also run, in the difykit-testing tests),
 ``build`` (``uv build --no-sources``, the LICENSE and metadata of each wheel and sdist checked,
 then each wheel installed alone in a fresh venv and imported); ``bench`` (not by default)
@@ -109,7 +110,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=DEFAULT)
 @nox.parametrize("package", list(PACKAGES))
 def typecheck(session: nox.Session, package: str) -> None:
-    """mypy --strict (pydantic plugin) on one package's src and tests."""
+    """mypy --strict (pydantic plugin) on one package's src and tests, pyright strict on its src,
+    and the type completeness of its public API."""
     _sync(session, package, "test")
     session.run(
         "mypy",
@@ -117,8 +119,27 @@ def typecheck(session: nox.Session, package: str) -> None:
         f"packages/{package}/tests",
         env={"MYPYPATH": f"packages/{package}/tests"},
     )
+    _pyright_strict(session, package)
     if package in VERIFY_TYPES:
         _verify_types(session, IMPORTS[package])
+
+
+def _pyright_strict(session: nox.Session, package: str) -> None:
+    """basedpyright in strict mode on the package's ``src`` (STYLE §8), in the session's venv."""
+    session.install("basedpyright>=1.20")
+    config = Path(session.create_tmp()) / "pyrightconfig.json"
+    config.write_text(
+        json.dumps(
+            {
+                "typeCheckingMode": "strict",
+                "reportUnnecessaryTypeIgnoreComment": True,
+                "pythonVersion": "3.10",
+                "include": [str(Path(f"packages/{package}/src").resolve())],
+            }
+        )
+    )
+    python = Path(session.virtualenv.location) / "bin" / "python"
+    session.run("basedpyright", "--project", str(config), "--pythonpath", str(python))
 
 
 VERIFY_TYPES = list(IMPORTS)
