@@ -347,7 +347,7 @@ def test_feedback_pages_default_to_difys_limit_of_twenty() -> None:
 # --- human input forms ------------------------------------------------------------------------
 
 FORM_TOKEN = "PYvlEaTQp0W8PiWdzd7SI8"
-FORM = {
+FORM: dict[str, object] = {
     # The form of recording 211's ``human_input_required`` event, as GET /form/… gives it.
     "form_content": "Please review: release v2\n\n{{#$output.comment#}}",
     "inputs": [

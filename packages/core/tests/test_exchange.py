@@ -44,7 +44,13 @@ from difykit_core.transport import (
 )
 
 DATA = Path(__file__).parent / "data"
-INFO = {"name": "Echo", "description": "", "tags": [], "mode": "chat", "author_name": "x"}
+INFO: dict[str, object] = {
+    "name": "Echo",
+    "description": "",
+    "tags": [],
+    "mode": "chat",
+    "author_name": "x",
+}
 CONNECT = TransportFailure(sent=False, timeout=False, kind="ConnectError", message="refused")
 READ = TransportFailure(sent=True, timeout=False, kind="ReadError", message="reset by peer")
 OPEN = HttpResponse(200, {"content-type": "text/event-stream; charset=utf-8"}, b"")

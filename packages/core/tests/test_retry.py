@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from difykit_core import RetryPolicy, next_delay
-from difykit_core._retry import parse_retry_after
+from difykit_core._retry import Failure, parse_retry_after
 
 NOW = 1_795_285_524.0
 POLICY = RetryPolicy(max_retries=10, base_delay=0.5, max_delay=8.0, max_retry_after=60.0)
@@ -24,21 +24,20 @@ def delay(
     attempt: int = 0,
     replayable: bool = False,
     status: int | None = None,
-    failure: str | None = None,
+    failure: Failure | None = None,
     headers: dict[str, str] | None = None,
     rate_limited: bool = False,
     policy: RetryPolicy = POLICY,
     jitter: float = 0.0,
 ) -> float | None:
     """next_delay with this module's defaults."""
-    assert failure in (None, "connect", "read")
     return next_delay(
         policy,
         attempt,
         replayable=replayable,
         status=status,
         headers=headers,
-        failure=failure,  # type: ignore[arg-type]
+        failure=failure,
         rate_limited=rate_limited,
         now=NOW,
         jitter=jitter,

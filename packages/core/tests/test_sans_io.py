@@ -57,7 +57,7 @@ def test_distribution_requires_no_http_library() -> None:
     """The installed difykit-core's Requires-Dist names no HTTP or async I/O library."""
     requirements = requires("difykit-core")
     assert requirements is not None
-    names = set()
+    names: set[str] = set()
     for requirement in requirements:
         match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
         assert match is not None, requirement

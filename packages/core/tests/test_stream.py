@@ -456,18 +456,18 @@ def test_a_named_validator_is_built_once_and_unknown_names_use_the_union() -> No
 
 def test_a_stream_of_known_events_never_builds_the_whole_union() -> None:
     """Named frames build only their own models; the union waits for a frame naming none."""
-    from difykit_core import _stream
+    from difykit_core._stream import _adapter  # pyright: ignore[reportPrivateUsage]
     from difykit_core.models.events import CompletionEvent
 
-    _stream._adapter.cache_clear()
+    _adapter.cache_clear()
     protocol = StreamProtocol("completion", CompletionEvent, chat_protocol().collector)
     reader = protocol.reader()
     reader.feed(frame(chat("message", answer="hi")))
-    assert _stream._adapter.cache_info().currsize == 0
+    assert _adapter.cache_info().currsize == 0
     [event] = reader.feed(b'data: {"answer": "x", "event": "message"}\n\n')
     assert type(event).__name__ == "MessageEvent"
-    assert _stream._adapter.cache_info().currsize == 1
-    assert protocol.adapter is _stream._adapter(CompletionEvent)
+    assert _adapter.cache_info().currsize == 1
+    assert protocol.adapter is _adapter(CompletionEvent)
 
 
 def test_a_frame_whose_event_is_not_its_first_key_still_gets_its_model() -> None:
