@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from difykit_testing import DifyEmulator
@@ -51,7 +51,7 @@ def _frame(line: str) -> Frame | None:
 
 def sse_frames(body: str) -> list[Frame]:
     """The ``data:`` frames of a whole SSE body, in order (pings left out)."""
-    frames = []
+    frames: list[Frame] = []
     for block in body.split("\n\n"):
         decoded = _frame(block)
         if decoded is not None:
@@ -61,7 +61,7 @@ def sse_frames(body: str) -> list[Frame]:
 
 def sse_names(body: str) -> list[str]:
     """The frames of a whole SSE body by name: each event's name, ``ping`` for keep-alives."""
-    names = []
+    names: list[str] = []
     for block in body.split("\n\n"):
         if block == "event: ping":
             names.append("ping")
@@ -91,9 +91,23 @@ def answer_of(frames: Iterable[Frame]) -> str:
     return "".join(f["answer"] for f in frames if f["event"] in ANSWER_EVENTS)
 
 
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object a response carries; any other JSON value fails the test."""
+    body: object = response.json()
+    assert isinstance(body, dict), f"expected a JSON object, got {body!r}"
+    return cast("dict[str, Any]", body)  # a JSON object: its keys are strings
+
+
+def json_array(response: httpx.Response) -> list[Any]:
+    """The JSON array a response carries; any other JSON value fails the test."""
+    body: object = response.json()
+    assert isinstance(body, list), f"expected a JSON array, got {body!r}"
+    return list[Any](cast("list[object]", body))  # its items are any JSON values
+
+
 def error_of(response: httpx.Response) -> tuple[int, str, str]:
     """A Dify error answer as (status, ``code``, ``message``)."""
-    body = response.json()
+    body = json_object(response)
     return response.status_code, body["code"], body["message"]
 
 
@@ -108,7 +122,7 @@ def walk_cursor(
     items: list[Any] = []
     query = dict(params)
     while True:
-        body = http.get(path, params=query).json()
+        body = json_object(http.get(path, params=query))
         items.extend(body["data"])
         if not body["has_more"] or not body["data"]:
             return items
@@ -120,7 +134,7 @@ def walk_pages(http: httpx.Client, path: str, params: Mapping[str, Any]) -> list
     items: list[Any] = []
     page = 1
     while True:
-        body = http.get(path, params={**params, "page": page}).json()
+        body = json_object(http.get(path, params={**params, "page": page}))
         items.extend(body["data"])
         if not body["data"] or not body.get("has_more", True):
             return items

@@ -475,7 +475,8 @@ def test_feedback_like_list_and_revoke(emu: DifyEmulator) -> None:
     assert [f["rating"] for f in listed] == ["dislike", "like"]
     params = {"conversation_id": conv.id, "user": "user-abc-123"}
     history = http.get("/messages", params=params).json()["data"]
-    assert [(m["feedback"] or {}).get("rating") for m in history] == ["like", "dislike"]
+    no_feedback: dict[str, Any] = {}
+    assert [(m["feedback"] or no_feedback).get("rating") for m in history] == ["like", "dislike"]
     revoked = http.post(
         f"/messages/{second.id}/feedbacks", json={"user": "user-abc-123", "rating": None}
     )
@@ -705,7 +706,7 @@ def test_chat_messages_feed_the_history_routes(emu: DifyEmulator) -> None:
         "/files/upload", files={"file": ("hello.txt", b"hello", "text/plain")}, data={"user": "u1"}
     ).json()
     attached = {"type": "document", "transfer_method": "local_file", "upload_file_id": upload["id"]}
-    ask = {"user": "u1", "inputs": {}, "response_mode": "blocking"}
+    ask: dict[str, Any] = {"user": "u1", "inputs": {}, "response_mode": "blocking"}
     first = http.post(
         "/chat-messages",
         json={**ask, "query": "Hello Dify", "inputs": {"name": "Ada"}, "files": [attached]},

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -328,7 +328,7 @@ def http_fail(strategy: str) -> Script:
 
 def human_input(inputs: Any, conversation: Conversation | None) -> Script:
     """human-input-workflow: Start (``topic``), Human Input ``review``, End per action."""
-    form = {
+    form: dict[str, Any] = {
         "node_id": "review",
         "node_title": "Review",
         "form_content": f"Please review: {inputs.get('topic')}\n\n{{{{#$output.comment#}}}}",
@@ -401,16 +401,18 @@ def add_apps(emu: DifyEmulator) -> dict[str, EmulatedApp]:
 
 def _key_paths(value: Any, prefix: str, keys: set[str], open_lists: set[str]) -> None:
     if isinstance(value, dict):
-        for key, item in value.items():
+        obj = cast("dict[str, Any]", value)  # a JSON object: its keys are strings
+        for key, item in obj.items():
             name = "#" if key.isdigit() else key
             path = f"{prefix}/{name}" if prefix else name
             keys.add(path)
             _key_paths(item, path, keys, open_lists)
     elif isinstance(value, list):
         path = f"{prefix}/[]" if prefix else "[]"
-        if not value:
+        items = cast("list[object]", value)  # a JSON array
+        if not items:
             open_lists.add(path)
-        for item in value:
+        for item in items:
             _key_paths(item, path, keys, open_lists)
 
 
@@ -426,7 +428,7 @@ def key_problems(where: str, expected: Mapping[str, Any], value: Any) -> list[st
     wanted = set(expected["keys"])
     open_lists = [f"{path}/" for path in expected["open"]]
     got = {k for k in key_paths(value) if not any(k.startswith(o) for o in open_lists)}
-    problems = []
+    problems: list[str] = []
     if missing := sorted(wanted - got):
         problems.append(f"{where}missing keys {missing}")
     if extra := sorted(got - wanted):
@@ -437,7 +439,7 @@ def key_problems(where: str, expected: Mapping[str, Any], value: Any) -> list[st
 def in_loop_round(event: Mapping[str, Any]) -> bool:
     """Whether a stream event belongs to a loop round."""
     data = event.get("data")
-    inner = isinstance(data, dict) and bool(data.get("loop_id"))
+    inner = isinstance(data, dict) and bool(cast("dict[str, Any]", data).get("loop_id"))
     return inner or event.get("event") == "loop_next"
 
 
@@ -506,7 +508,8 @@ class Answer:
 
     def summary(self) -> str:
         """Status and error code (or content type), for the report."""
-        code = self.body.get("code") if isinstance(self.body, dict) else None
+        body = self.body
+        code = cast("dict[str, Any]", body).get("code") if isinstance(body, dict) else None
         return f"{self.status} {code or self.content_type or 'no body'}"
 
 
@@ -594,11 +597,12 @@ class Replay:
     def resolve(self, value: Any) -> Any:
         """A recorded value with its roles replaced by the emulator's ids."""
         if isinstance(value, dict):
-            if set(value) == {"$role"}:
-                return self.roles[value["$role"]]
-            return {k: self.resolve(v) for k, v in value.items()}
+            obj = cast("dict[str, Any]", value)  # a JSON object: its keys are strings
+            if set(obj) == {"$role"}:
+                return self.roles[obj["$role"]]
+            return {k: self.resolve(v) for k, v in obj.items()}
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [self.resolve(v) for v in cast("list[object]", value)]
         return value
 
     def request(self, record: Mapping[str, Any]) -> httpx.Request:
@@ -615,10 +619,10 @@ class Replay:
         if "multipart" in record:
             fields = record["multipart"]
             kwargs["data"] = {k: v for k, v in fields.items() if isinstance(v, str)}
+            specs = {n: cast("dict[str, Any]", v) for n, v in fields.items() if isinstance(v, dict)}
             kwargs["files"] = [
                 (name, (spec["filename"], file_bytes(spec), spec["content_type"]))
-                for name, spec in fields.items()
-                if isinstance(spec, dict)
+                for name, spec in specs.items()
             ]
         elif "json" in record:
             kwargs["json"] = self.resolve(record["json"])
@@ -703,7 +707,7 @@ def recorded_summary(record: Mapping[str, Any]) -> str:
 
 def compare(record: Mapping[str, Any], answer: Answer) -> list[str]:
     """Status, ``code`` and key structure of an answer against its recording."""
-    problems = []
+    problems: list[str] = []
     if answer.status != record["status"]:
         problems.append(f"status {answer.status} != recorded {record['status']}")
     expected = record["response"]
@@ -723,7 +727,7 @@ def compare(record: Mapping[str, Any], answer: Answer) -> list[str]:
     if answer.content_type != "application/json" or answer.body is None:
         return [*problems, f"{answer.content_type} {answer.raw[:80]!r} instead of JSON"]
     body = answer.body
-    code = body.get("code") if isinstance(body, dict) else None
+    code = cast("dict[str, Any]", body).get("code") if isinstance(body, dict) else None
     if code != record["code"]:
         problems.append(f"code {code!r} != recorded {record['code']!r}")
     return problems + key_problems("", expected, body)

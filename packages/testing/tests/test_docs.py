@@ -79,7 +79,7 @@ def _script_blocks() -> list[tuple[str, str]]:
 
 def _commands() -> list[tuple[str, str]]:
     """Shell lines of the READMEs that run a Python script with ``uv run python``."""
-    found = []
+    found: list[tuple[str, str]] = []
     for readme in READMES:
         for block in _blocks(readme, language=""):
             for line in block.splitlines():

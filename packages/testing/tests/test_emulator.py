@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -48,7 +49,7 @@ def test_the_sync_transport_streams_chunks_as_they_are_sent(dify_emulator: DifyE
     dify_emulator.faults.stall_next_stream(5.0)
     http = client(dify_emulator, app.api_key)
     started = time.monotonic()
-    body = {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"}
+    body: dict[str, Any] = {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"}
     with http.stream("POST", "/chat-messages", json=body) as answer:
         first = next(answer.iter_raw())
     assert first == b"event: ping\n\n"
@@ -181,7 +182,7 @@ def test_in_process_streams_honour_the_clients_idle_timeout(dify_emulator: DifyE
     app = dify_emulator.add_app(mode="chat")
     dify_emulator.faults.stall_next_stream(30.0)
     http = client(dify_emulator, app.api_key, timeout=httpx.Timeout(10.0, read=0.3))
-    body = {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"}
+    body: dict[str, Any] = {"query": "hi", "inputs": {}, "user": "u1", "response_mode": "streaming"}
     started = time.monotonic()
     with http.stream("POST", "/chat-messages", json=body) as answer:
         chunks = answer.iter_raw()
@@ -215,7 +216,7 @@ def test_a_client_that_leaves_a_stream_early_lets_the_run_finish_at_once() -> No
     emulator = DifyEmulator()
     app = emulator.add_app(mode="chat", reply="a long answer " * 20)
     emulator.faults.pace(chunks=50, delay=0.05)
-    body = {"query": "hi", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {"query": "hi", "user": "u1", "inputs": {}, "response_mode": "streaming"}
     headers = {"Authorization": f"Bearer {app.api_key}"}
     with emulator.serve() as base_url, httpx.Client(base_url=base_url, headers=headers) as http:
         with http.stream("POST", "/chat-messages", json=body) as answer:

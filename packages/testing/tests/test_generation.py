@@ -35,7 +35,13 @@ def raw(emulator: DifyEmulator, app: EmulatedApp) -> httpx.Client:
 def chat(http: httpx.Client, query: str, *, streaming: bool, **fields: Any) -> httpx.Response:
     """``POST /chat-messages`` for user ``u1`` (unless ``fields`` say otherwise)."""
     mode = "streaming" if streaming else "blocking"
-    body = {"query": query, "user": "u1", "inputs": {}, "response_mode": mode, **fields}
+    body: dict[str, Any] = {
+        "query": query,
+        "user": "u1",
+        "inputs": {},
+        "response_mode": mode,
+        **fields,
+    }
     return http.post("/chat-messages", json=body)
 
 
@@ -92,7 +98,7 @@ def test_chat_streams_message_deltas_then_message_end(dify_emulator: DifyEmulato
 def test_chat_stream_has_no_initial_ping_and_dify_envelopes(dify_emulator: DifyEmulator) -> None:
     """Chat frames carry conversation_id, message_id, created_at and task_id, with no ping."""
     app = dify_emulator.add_app(mode="chat", reply="Hi!")
-    body = {"query": "q", "inputs": {}, "user": "u1", "response_mode": "streaming"}
+    body: dict[str, Any] = {"query": "q", "inputs": {}, "user": "u1", "response_mode": "streaming"}
     text = raw(dify_emulator, app).post("/chat-messages", json=body).text
     assert text.startswith("data: {")
     first = json.loads(text.split("\n\n")[0][6:])
@@ -412,7 +418,7 @@ def test_routes_refuse_apps_of_the_wrong_mode(dify_emulator: DifyEmulator) -> No
     """Each generation route answers Dify's mode-gate code for other app modes."""
     workflow = raw(dify_emulator, dify_emulator.add_app(mode="workflow"))
     chatbot = raw(dify_emulator, dify_emulator.add_app(mode="chat"))
-    body = {"query": "q", "inputs": {}, "user": "u"}
+    body: dict[str, Any] = {"query": "q", "inputs": {}, "user": "u"}
     assert workflow.post("/chat-messages", json=body).json()["code"] == "not_chat_app"
     completion = workflow.post("/completion-messages", json=body).json()
     assert completion == {
@@ -435,7 +441,7 @@ def test_declared_workflow_inputs_are_checked(dify_emulator: DifyEmulator) -> No
         ],
     )
     http = raw(dify_emulator, app)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({}, "text is required in input form"),
         ({"text": "toolong"}, "text in input form must be less than 5 characters"),
         ({"text": "ok", "count": "many"}, "count in input form must be a valid number"),
@@ -454,7 +460,7 @@ def test_a_workflow_version_must_exist(dify_emulator: DifyEmulator) -> None:
     """``/workflows/{id}/run`` runs the app's own workflow id and 404s on any other."""
     app = dify_emulator.add_app(mode="workflow")
     http = raw(dify_emulator, app)
-    body = {"user": "u1", "inputs": {}, "response_mode": "blocking"}
+    body: dict[str, Any] = {"user": "u1", "inputs": {}, "response_mode": "blocking"}
     own = http.post(f"/workflows/{app.workflow_id}/run", json=body).json()
     assert own["data"]["status"] == "succeeded"
     other = "eeef4ed2-05b8-443d-9c9d-43e9b1894e17"
@@ -471,7 +477,12 @@ def test_stop_ends_a_paced_chat_with_the_partial_answer(dify_emulator: DifyEmula
     app = dify_emulator.add_app(mode="chat", reply=LONG)
     dify_emulator.faults.pace(delay=0.05)
     http = raw(dify_emulator, app)
-    body = {"query": "talk", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {
+        "query": "talk",
+        "user": "u1",
+        "inputs": {},
+        "response_mode": "streaming",
+    }
     with http.stream("POST", "/chat-messages", json=body) as stream:
         frames = iter_sse(stream)
         events = [next(frames)]
@@ -490,7 +501,12 @@ def test_another_users_stop_is_ignored_by_a_chatbot(dify_emulator: DifyEmulator)
     app = dify_emulator.add_app(mode="chat", reply="one two three four five six")
     dify_emulator.faults.pace(delay=0.01)
     http = raw(dify_emulator, app)
-    body = {"query": "talk", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {
+        "query": "talk",
+        "user": "u1",
+        "inputs": {},
+        "response_mode": "streaming",
+    }
     with http.stream("POST", "/chat-messages", json=body) as stream:
         frames = iter_sse(stream)
         first = next(frames)
@@ -509,7 +525,7 @@ async def test_stop_ends_a_workflow_as_recorded() -> None:
     app = emulator.add_app(mode="workflow", reply={"story": LONG})
     emulator.faults.pace(delay=0.05)
     events: list[Frame] = []
-    body = {"user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {"user": "u1", "inputs": {}, "response_mode": "streaming"}
     async with async_client(emulator, app.api_key) as http:
 
         async def stop(task_id: str) -> None:
@@ -537,7 +553,7 @@ async def test_stop_ends_a_chatflow_for_its_user_and_aborts_for_others() -> None
     app = emulator.add_app(mode="advanced-chat", reply=LONG)
     emulator.faults.pace(delay=0.05)
     outcomes: list[tuple[Frame, Any]] = []
-    body = {"query": "go", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {"query": "go", "user": "u1", "inputs": {}, "response_mode": "streaming"}
     async with async_client(emulator, app.api_key) as http:
         for stopper in ("u1", "intruder"):
             frames: list[Frame] = []
@@ -673,7 +689,7 @@ async def test_a_resume_stream_waits_for_the_form_answer() -> None:
     app = emulator.add_app(mode="workflow", reply=script)
     events: list[str] = []
     async with async_client(emulator, app.api_key) as http:
-        body = {"user": "hi", "inputs": {}, "response_mode": "streaming"}
+        body: dict[str, Any] = {"user": "hi", "inputs": {}, "response_mode": "streaming"}
         paused = sse_frames((await http.post("/workflows/run", json=body)).text)
         assert paused[-1]["event"] == "workflow_paused"
         run_id = paused[0]["workflow_run_id"]
@@ -737,7 +753,7 @@ def test_a_stalled_stream_hits_the_idle_timeout(dify_emulator: DifyEmulator) -> 
     """
     app = dify_emulator.add_app(mode="workflow")
     dify_emulator.faults.stall_next_stream(5.0)
-    body = {"user": "u1", "inputs": {}, "response_mode": "streaming"}
+    body: dict[str, Any] = {"user": "u1", "inputs": {}, "response_mode": "streaming"}
     with dify_emulator.serve() as base_url:
         headers = {"Authorization": f"Bearer {app.api_key}"}
         timeout = httpx.Timeout(10.0, read=0.3)
@@ -771,7 +787,12 @@ def test_generation_over_a_real_port(dify_emulator: DifyEmulator) -> None:
         headers = {"Authorization": f"Bearer {chatbot.api_key}"}
         with httpx.Client(base_url=base_url, headers=headers) as http:
             dify_emulator.faults.pace(delay=0.02)
-            body = {"query": "go", "user": "u1", "inputs": {}, "response_mode": "streaming"}
+            body: dict[str, Any] = {
+                "query": "go",
+                "user": "u1",
+                "inputs": {},
+                "response_mode": "streaming",
+            }
             with http.stream("POST", "/chat-messages", json=body) as stream:
                 frames = iter_sse(stream)
                 task_id = next(frames)["task_id"]

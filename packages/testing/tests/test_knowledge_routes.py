@@ -17,6 +17,7 @@ from emulator_http import (
     client,
     error_of,
     iter_sse,
+    json_array,
     sse_frames,
     walk_pages,
 )
@@ -423,7 +424,7 @@ def test_child_chunk_crud(raw: httpx.Client) -> None:
 def test_hierarchical_documents_retrieve_child_chunks(raw: httpx.Client) -> None:
     """Parent-child documents split children by line and retrieval names the matching child."""
     ds = create_dataset(raw, "parents", indexing_technique="economy")
-    rule = {
+    rule: dict[str, Any] = {
         "mode": "hierarchical",
         "rules": {
             "pre_processing_rules": [],
@@ -461,7 +462,7 @@ def test_tags_lifecycle(raw: httpx.Client) -> None:
     assert renamed.json()["name"] == "recorded-renamed"
     binding = {"tag_ids": [tag["id"], other["id"]], "target_id": ds}
     assert raw.post("/datasets/tags/binding", json=binding).status_code == 204
-    assert raw.get("/datasets/tags").json()[1]["binding_count"] == "1"
+    assert json_array(raw.get("/datasets/tags"))[1]["binding_count"] == "1"
     bound = raw.get(f"/datasets/{ds}/tags").json()
     assert [t["name"] for t in bound["data"]] == ["temp", "recorded-renamed"]
     assert bound["total"] == 2
@@ -471,7 +472,7 @@ def test_tags_lifecycle(raw: httpx.Client) -> None:
     assert raw.post("/datasets/tags/unbinding", json=unbinding).status_code == 204
     deleted = raw.request("DELETE", "/datasets/tags", json={"tag_id": tag["id"]})
     assert deleted.status_code == 204
-    assert [t["name"] for t in raw.get("/datasets/tags").json()] == ["temp"]
+    assert [t["name"] for t in json_array(raw.get("/datasets/tags"))] == ["temp"]
     assert raw.get(f"/datasets/{ds}/tags").json()["total"] == 0
     again = raw.request("DELETE", "/datasets/tags", json={"tag_id": tag["id"]})
     assert error_of(again)[0] == 404
@@ -603,7 +604,7 @@ def test_pipeline_upload_nodes_and_runs(raw: httpx.Client) -> None:
         frames = list(iter_sse(stream))
     assert [f["event"] for f in frames] == ["datasource_processing", "datasource_completed"]
     assert frames[-1]["completed"] == 1
-    local = {
+    local: dict[str, Any] = {
         "inputs": {},
         "datasource_type": "local_file",
         "datasource_info_list": [{"reference": uploaded["id"], "name": "p.txt"}],
@@ -664,7 +665,7 @@ async def test_async_files_chunks_and_pipeline_stream(dify_emulator: DifyEmulato
             files={"file": ("s.md", b"streamed pipeline", "text/markdown")},
         )
         uploaded = upload.json()
-        body = {
+        body: dict[str, Any] = {
             "inputs": {},
             "datasource_type": "local_file",
             "datasource_info_list": [{"reference": uploaded["id"], "name": "s.md"}],

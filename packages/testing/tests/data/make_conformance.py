@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 _HOMES = [HERE.parents[2] / sdk / "tests" / "data" / "recordings" for sdk in ("async", "sync")]
@@ -62,16 +62,18 @@ def _number(path: Path) -> int:
 def _key_paths(value: Any, prefix: str, keys: set[str], open_lists: set[str]) -> None:
     """Every dict key path (``a/b``; list items are ``[]``; digit keys are ``#``)."""
     if isinstance(value, dict):
-        for key, item in value.items():
+        obj = cast("dict[str, Any]", value)  # a JSON object: its keys are strings
+        for key, item in obj.items():
             name = "#" if key.isdigit() else key
             path = f"{prefix}/{name}" if prefix else name
             keys.add(path)
             _key_paths(item, path, keys, open_lists)
     elif isinstance(value, list):
         path = f"{prefix}/[]" if prefix else "[]"
-        if not value:
+        items = cast("list[object]", value)  # a JSON array
+        if not items:
             open_lists.add(path)
-        for item in value:
+        for item in items:
             _key_paths(item, path, keys, open_lists)
 
 
@@ -87,7 +89,7 @@ def structure(value: Any) -> dict[str, Any]:
 
 def sse_events(raw: str) -> list[dict[str, Any]]:
     """The ``data:`` events of a recorded stream (pings left out)."""
-    events = []
+    events: list[dict[str, Any]] = []
     for block in raw.split("\n\n"):
         for line in block.splitlines():
             if line.startswith("data: "):
@@ -98,7 +100,7 @@ def sse_events(raw: str) -> list[dict[str, Any]]:
 def _in_loop_round(event: dict[str, Any]) -> bool:
     """Whether a stream event belongs to a loop round (the rounds' count is timing in a stop)."""
     data = event.get("data")
-    inner = isinstance(data, dict) and bool(data.get("loop_id"))
+    inner = isinstance(data, dict) and bool(cast("dict[str, Any]", data).get("loop_id"))
     return inner or event.get("event") == "loop_next"
 
 
@@ -107,10 +109,10 @@ def _ids_in(value: Any, where: str, found: dict[str, str]) -> None:
         if _ID.match(value):
             found.setdefault(value, where)
     elif isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in cast("dict[str, Any]", value).items():  # a JSON object
             _ids_in(item, key, found)
     elif isinstance(value, list):
-        for item in value:
+        for item in cast("list[object]", value):  # a JSON array
             _ids_in(item, where, found)
 
 
@@ -126,9 +128,9 @@ def _replace(value: Any, roles: dict[str, str]) -> Any:
     if isinstance(value, str) and value in roles:
         return {"$role": roles[value]}
     if isinstance(value, dict):
-        return {k: _replace(v, roles) for k, v in value.items()}
+        return {k: _replace(v, roles) for k, v in cast("dict[str, Any]", value).items()}
     if isinstance(value, list):
-        return [_replace(v, roles) for v in value]
+        return [_replace(v, roles) for v in cast("list[object]", value)]
     return value
 
 
@@ -137,25 +139,28 @@ def _find(value: Any, target: str) -> list[Any] | None:
     if value == target:
         return []
     if isinstance(value, dict):
-        for key, item in value.items():
+        for key, item in cast("dict[str, Any]", value).items():  # a JSON object
             found = _find(item, target)
             if found is not None:
                 return [key, *found]
     elif isinstance(value, list):
-        for index, item in enumerate(value):
+        items = cast("list[object]", value)  # a JSON array
+        for index, item in enumerate(items):
             found = _find(item, target)
             if found is not None:
-                return [_selector(value, index), *found]
+                return [_selector(items, index), *found]
     return None
 
 
-def _selector(items: list[Any], index: int) -> dict[str, Any]:
+def _selector(items: list[object], index: int) -> dict[str, Any]:
     item = items[index]
     if isinstance(item, dict):
+        entry = cast("dict[str, Any]", item)  # a JSON object
+        objects = [cast("dict[str, Any]", i) for i in items if isinstance(i, dict)]
         for key in _DISCRIMINATORS:
-            values = [i.get(key) for i in items if isinstance(i, dict)]
-            if key in item and values.count(item[key]) == 1:
-                return {key: item[key]}
+            values = [o.get(key) for o in objects]
+            if key in entry and values.count(entry[key]) == 1:
+                return {key: entry[key]}
     return {"index": index}
 
 
@@ -176,7 +181,7 @@ def _response(record: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     if "response_raw" in record and family == "text/event-stream":
         events = sse_events(record["response_raw"])
         shapes: list[dict[str, Any]] = []
-        sequence = []
+        sequence: list[int] = []
         for event in events:
             shape = {"event": event.get("event"), **structure(event)}
             if _in_loop_round(event):
@@ -213,7 +218,7 @@ def build() -> dict[str, Any]:
             if value not in UNKNOWN_IDS:
                 roles.setdefault(value, f"{where}:{value[:8] if '-' in value else value[-8:]}")
     bound: set[str] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     for path, record in records:
         response, parsed = _response(record)
         entry: dict[str, Any] = {
@@ -230,13 +235,13 @@ def build() -> dict[str, Any]:
             entry["multipart"] = body["multipart/form-data"]
         elif body is not None:
             entry["json"] = _replace(body, roles)
-        code = parsed.get("code") if isinstance(parsed, dict) else None
+        code = cast("dict[str, Any]", parsed).get("code") if isinstance(parsed, dict) else None
         entry |= {"status": record["status"], "code": code, "response": response}
-        binds = []
+        binds: list[dict[str, Any]] = []
         for value, role in roles.items():
             if role in bound or parsed is None:
                 continue
-            found_at = _find(parsed, value)
+            found_at: list[Any] | None = _find(parsed, value)
             if found_at is not None:
                 if response["kind"] == "sse":
                     index = found_at[0]["index"]
