@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,7 +93,7 @@ def stalled_stream(first: bytes = b"event: ping\n\n", silence: float = 5.0) -> S
 
 
 @contextmanager
-def serve(*steps: Step) -> Iterator[Loopback]:
+def serve(*steps: Step) -> Generator[Loopback, None, None]:
     """Serve the steps in order (the last one repeats) on a random loopback port."""
     state = Loopback(base_url="", steps=list(steps))
 

@@ -9,7 +9,7 @@ import pytest
 from difykit_async import AsyncDify
 from difykit_core import InvalidRequestError, Observer
 
-PAGE_OK = {"limit": 20, "has_more": False, "data": []}
+PAGE_OK: dict[str, object] = {"limit": 20, "has_more": False, "data": []}
 
 
 def recording(seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -60,9 +60,9 @@ async def test_with_options_shares_the_pool_and_changes_the_key() -> None:
     other = dify.with_options(api_key="app-other")
     await other.conversations.list()
     assert seen[0].headers["authorization"] == "Bearer app-other"
-    assert other._transport.pool.http is dify._transport.pool.http
+    assert other._transport.pool.http is dify._transport.pool.http  # pyright: ignore[reportPrivateUsage]
     await other.aclose()
-    assert not dify._transport.pool.http.is_closed
+    assert not dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
 
 
 @pytest.mark.anyio
@@ -74,7 +74,7 @@ async def test_aclose_leaves_an_injected_http_client_open() -> None:
     assert not shared.is_closed
     owned = AsyncDify(api_key="app-test")
     await owned.aclose()
-    assert owned._transport.pool.http.is_closed
+    assert owned._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
     await shared.aclose()
 
 
@@ -84,9 +84,9 @@ async def test_a_with_options_sibling_of_an_owned_pool_closes_nothing() -> None:
     dify = AsyncDify(api_key="app-test")
     other = dify.with_options(max_retries=0)
     await other.aclose()
-    assert not dify._transport.pool.http.is_closed
+    assert not dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
     await dify.aclose()
-    assert dify._transport.pool.http.is_closed
+    assert dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
 
 
 @pytest.mark.anyio

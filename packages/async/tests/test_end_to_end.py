@@ -13,7 +13,7 @@ import io
 import ssl
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,20 +31,25 @@ from difykit_async import (
     NotFoundError,
     ServerError,
 )
+
+# The names users import from difykit_async.types. Pyright does not follow the module's
+# ``__all__ += _types.__all__`` (``_types`` is ``from difykit_core import types``), so it
+# calls each name private; mypy and the runtime see them. An ignore left unneeded once the
+# module spells it ``import difykit_core.types as _types`` is reported, so they go then.
 from difykit_async.types import (
-    AgentThoughtEvent,
-    DocumentMetadataUpdate,
-    HumanInputRequiredEvent,
-    MessageEvent,
-    MetadataCondition,
-    MetadataFilter,
-    MetadataValue,
-    ProcessRule,
-    ProcessRules,
-    RetrievalModel,
-    Segmentation,
-    TextChunkEvent,
-    WorkflowFinishedEvent,
+    AgentThoughtEvent,  # pyright: ignore[reportPrivateImportUsage]
+    DocumentMetadataUpdate,  # pyright: ignore[reportPrivateImportUsage]
+    HumanInputRequiredEvent,  # pyright: ignore[reportPrivateImportUsage]
+    MessageEvent,  # pyright: ignore[reportPrivateImportUsage]
+    MetadataCondition,  # pyright: ignore[reportPrivateImportUsage]
+    MetadataFilter,  # pyright: ignore[reportPrivateImportUsage]
+    MetadataValue,  # pyright: ignore[reportPrivateImportUsage]
+    ProcessRule,  # pyright: ignore[reportPrivateImportUsage]
+    ProcessRules,  # pyright: ignore[reportPrivateImportUsage]
+    RetrievalModel,  # pyright: ignore[reportPrivateImportUsage]
+    Segmentation,  # pyright: ignore[reportPrivateImportUsage]
+    TextChunkEvent,  # pyright: ignore[reportPrivateImportUsage]
+    WorkflowFinishedEvent,  # pyright: ignore[reportPrivateImportUsage]
 )
 from difykit_core.models.events import AgentMessageEvent, BaseEvent
 from difykit_testing import DifyEmulator, EmulatedApp, InputVariable
@@ -202,19 +207,21 @@ class Server:
         )
 
     @asynccontextmanager
-    async def dify(self, api_key: str) -> AsyncIterator[AsyncDify]:
+    async def dify(self, api_key: str) -> AsyncGenerator[AsyncDify, None]:
         async with httpx.AsyncClient(verify=_TLS) as http:
             yield tracked(AsyncDify(api_key=api_key, base_url=self.base_url, http_client=http))
 
     @asynccontextmanager
-    async def knowledge(self, api_key: str | None = None) -> AsyncIterator[AsyncDifyKnowledge]:
+    async def knowledge(
+        self, api_key: str | None = None
+    ) -> AsyncGenerator[AsyncDifyKnowledge, None]:
         key = api_key or self.emulator.dataset_key
         async with httpx.AsyncClient(verify=_TLS) as http:
             client = AsyncDifyKnowledge(api_key=key, base_url=self.base_url, http_client=http)
             yield tracked(client)
 
     @contextmanager
-    def paced(self, delay: float) -> Iterator[None]:
+    def paced(self, delay: float) -> Generator[None, None, None]:
         """Streams send one event every ``delay`` seconds inside the block."""
         self.emulator.faults.pace(delay=delay)
         try:
@@ -599,9 +606,10 @@ async def test_annotations_page_and_answer_while_reply_is_on(server: Server) -> 
     """Annotations page by number, and annotation reply answers with them while it is on."""
     user, topic = unique("asker"), unique("faq")
     async with server.dify(server.annotated.api_key) as dify:
-        created = []
-        for n in range(3):
-            created.append(await dify.annotations.create(question=f"{topic} {n}?", answer=f"A{n}."))
+        created = [
+            await dify.annotations.create(question=f"{topic} {n}?", answer=f"A{n}.")
+            for n in range(3)
+        ]
         page = await dify.annotations.list(keyword=topic, limit=2)
         assert (page.total, page.has_more, len(page.data)) == (3, True, 2)
         assert [a.id async for a in page] == [a.id for a in reversed(created)]
@@ -671,7 +679,7 @@ async def test_knowledge_bases_are_created_paged_searched_and_deleted(server: Se
     """Knowledge bases are created, paged, read, updated, searched and deleted."""
     prefix = unique("set")
     async with server.knowledge() as kb:
-        ids = []
+        ids: list[str] = []
         for n in range(3):
             created = await kb.datasets.create(name=f"{prefix}-{n}", indexing_technique="economy")
             ids.append(created.id)
@@ -713,7 +721,10 @@ async def test_documents_index_update_download_and_delete(server: Server) -> Non
         assert text.document.indexing_status == "waiting"
         progress: list[tuple[int, int]] = []
         status = await kb.documents.wait_until_indexed(
-            ds, text.batch, poll_interval=0, on_progress=lambda *p: progress.append(p)
+            ds,
+            text.batch,
+            poll_interval=0,
+            on_progress=lambda done, total: progress.append((done, total)),
         )
         assert status.data[0].indexing_status == "completed" and progress[-1] == (3, 3)
         polled = (await kb.documents.indexing_status(ds, text.batch)).data[0]
@@ -830,7 +841,7 @@ async def test_metadata_is_set_on_documents_and_filters_retrieval(server: Server
     """Metadata fields are created, renamed, set on documents, filter retrieval and are deleted."""
     async with server.knowledge() as kb:
         ds = (await kb.datasets.create(name=unique("meta"), indexing_technique="economy")).id
-        ids = []
+        ids: list[str] = []
         for name in ("ada.txt", "bob.txt"):
             batch = await kb.documents.create_from_text(ds, name=name, text="Dify runs workflows.")
             await kb.documents.wait_until_indexed(ds, batch.batch, poll_interval=0)
@@ -942,7 +953,7 @@ def _sdk_methods(client: object) -> set[str]:
         for resource_name, attribute in vars(cls).items():
             if not isinstance(attribute, cached_property):
                 continue
-            resource = getattr(client, resource_name)
+            resource: object = getattr(client, resource_name)
             names.update(
                 f"{resource_name}.{method}"
                 for method in dir(type(resource))

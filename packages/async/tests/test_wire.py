@@ -21,8 +21,14 @@ from difykit_async._wire import Wire
 from difykit_core.transport import FilePart, HttpRequest
 from loopback import Seen, json_answer, serve
 
-CHAT_OK = {"event": "message", "id": "m1", "message_id": "m1", "answer": "hi", "metadata": {}}
-PAGE_OK = {"limit": 20, "has_more": False, "data": []}
+CHAT_OK: dict[str, object] = {
+    "event": "message",
+    "id": "m1",
+    "message_id": "m1",
+    "answer": "hi",
+    "metadata": {},
+}
+PAGE_OK: dict[str, object] = {"limit": 20, "has_more": False, "data": []}
 BASE = "http://dify.test:8080/v1"
 AUTH = {"Authorization": "Bearer app-test", "User-Agent": "difykit-test"}
 
@@ -98,7 +104,7 @@ def test_a_path_parsed_once_is_reused_and_the_table_stays_bounded() -> None:
     for index in range(2000):
         built = wire.build(HttpRequest("GET", f"/conversations/c{index}"), None, {})
         assert built.url.path == f"/v1/conversations/c{index}"
-    assert len(wire._urls) <= 512
+    assert len(wire._urls) <= 512  # pyright: ignore[reportPrivateUsage]
 
 
 def _without_volatile(seen: Seen) -> tuple[str, str, list[tuple[str, str]], bytes]:
@@ -169,10 +175,10 @@ async def test_an_owned_pool_goes_through_a_proxy_named_in_the_environment(
 def test_no_proxy_alone_keeps_the_direct_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """NO_PROXY names hosts to reach directly, not a proxy: the owned pool stays direct."""
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    _, direct = _backend._owned()
+    _, direct = _backend._owned()  # pyright: ignore[reportPrivateUsage]
     assert direct is not None
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    _, direct = _backend._owned()
+    _, direct = _backend._owned()  # pyright: ignore[reportPrivateUsage]
     assert direct is None
 
 
@@ -183,7 +189,7 @@ async def test_an_owned_pool_logs_each_request_as_httpx_does(
     """The "HTTP Request: …" line httpx's client logs at INFO is logged for direct calls too."""
     with serve(json_answer(200, json.dumps(CHAT_OK).encode())) as server:
         dify = AsyncDify(api_key="app-test", base_url=server.base_url)
-        assert dify._transport.pool.current()[1] is not None  # the direct path
+        assert dify._transport.pool.current()[1] is not None  # pyright: ignore[reportPrivateUsage]  # the direct path
         async with dify:
             with caplog.at_level(logging.INFO, logger="httpx"):
                 await dify.chat.send(query="hi", user="u1")

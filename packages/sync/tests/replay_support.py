@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 import pytest
@@ -169,42 +169,50 @@ def uploaded(files: list[dict[str, Any]]) -> list[UploadedFile | RemoteFile]:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def assert_keys_kept(recorded: Any, parsed: Any, where: str = "$") -> None:
+def assert_keys_kept(recorded: object, parsed: object, where: str = "$") -> None:
     """Every key Dify sent is still there after parsing (recursively)."""
     if isinstance(recorded, dict):
         assert isinstance(parsed, dict), f"{where}: expected an object, got {parsed!r}"
-        for key, value in recorded.items():
-            assert key in parsed, f"{where}.{key} was lost"
-            assert_keys_kept(value, parsed[key], f"{where}.{key}")
+        # Both are JSON objects: a recording, and a model_dump(mode="json").
+        parsed_object = cast("dict[str, object]", parsed)
+        for key, value in cast("dict[str, object]", recorded).items():
+            assert key in parsed_object, f"{where}.{key} was lost"
+            assert_keys_kept(value, parsed_object[key], f"{where}.{key}")
     elif isinstance(recorded, list) and isinstance(parsed, list):
-        assert len(recorded) == len(parsed), f"{where}: {len(recorded)} items became {len(parsed)}"
-        for i, (r, p) in enumerate(zip(recorded, parsed, strict=True)):
+        recorded_items, parsed_items = cast("list[object]", recorded), cast("list[object]", parsed)
+        assert len(recorded_items) == len(parsed_items), (
+            f"{where}: {len(recorded_items)} items became {len(parsed_items)}"
+        )
+        for i, (r, p) in enumerate(zip(recorded_items, parsed_items, strict=True)):
             assert_keys_kept(r, p, f"{where}[{i}]")
 
 
 def check_request(request: httpx.Request, rec: dict[str, Any]) -> None:
     assert request.method == rec["method"]
     assert request.url.path == rec["path"]
-    sent_query: dict[str, Any] = {}
+    sent_query: dict[str, list[str]] = {}
     for key, value in request.url.params.multi_items():
         sent_query.setdefault(key, []).append(value)
+    recorded_query: dict[str, object] = rec["query"]
     expected_query = {
         k: [
             str(x).lower() if isinstance(x, bool) else str(x)
-            for x in (v if isinstance(v, list) else [v])
+            for x in (cast("list[object]", v) if isinstance(v, list) else [v])
         ]
-        for k, v in rec["query"].items()
+        for k, v in recorded_query.items()
     }
     assert sent_query == expected_query
     recorded = rec.get("request_body")
     if isinstance(recorded, dict) and "multipart/form-data" in recorded:
         assert request.headers["content-type"].startswith("multipart/form-data")
         content = request.read()
-        for field_name, value in recorded["multipart/form-data"].items():
+        form = cast("dict[str, object]", recorded["multipart/form-data"])
+        for field_name, part in form.items():
             assert f'name="{field_name}"'.encode() in content
-            if isinstance(value, dict):  # a file: same name and type as recorded
-                assert f'filename="{value["filename"]}"'.encode() in content
-                assert f"Content-Type: {value['content_type']}".encode() in content
+            if isinstance(part, dict):  # a file: same name and type as recorded
+                file = cast("dict[str, str]", part)
+                assert f'filename="{file["filename"]}"'.encode() in content
+                assert f"Content-Type: {file['content_type']}".encode() in content
     elif isinstance(recorded, dict):
         assert request.headers["content-type"] == "application/json"
         assert json.loads(request.read()) == recorded
@@ -229,7 +237,7 @@ def check_result(result: Any, rec: dict[str, Any], kind: Kind) -> None:
 
 
 def recorded_events(rec: dict[str, Any]) -> list[dict[str, Any]]:
-    events = []
+    events: list[dict[str, Any]] = []
     for frame in str(rec["response_raw"]).split("\n\n"):
         for line in frame.splitlines():
             if line.startswith("data:"):
@@ -258,7 +266,8 @@ def check_error(error: DifyError, rec: dict[str, Any]) -> None:
     if isinstance(error, APIStatusError):
         assert error.status_code == rec["status"]
         body = rec.get("response_body")
-        assert error.code == (body.get("code") if isinstance(body, dict) else None)
+        code = cast("dict[str, object]", body).get("code") if isinstance(body, dict) else None
+        assert error.code == code
 
 
 def expected_request(case: Case, rec: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from difykit import Dify
 from difykit_core import InvalidRequestError, Observer
 
-PAGE_OK = {"limit": 20, "has_more": False, "data": []}
+PAGE_OK: dict[str, object] = {"limit": 20, "has_more": False, "data": []}
 
 
 def recording(seen: list[httpx.Request]) -> httpx.MockTransport:
@@ -60,9 +60,9 @@ def test_with_options_shares_the_pool_and_changes_the_key() -> None:
     other = dify.with_options(api_key="app-other")
     other.conversations.list()
     assert seen[0].headers["authorization"] == "Bearer app-other"
-    assert other._transport.pool.http is dify._transport.pool.http
+    assert other._transport.pool.http is dify._transport.pool.http  # pyright: ignore[reportPrivateUsage]
     other.close()
-    assert not dify._transport.pool.http.is_closed
+    assert not dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
 
 
 def test_aclose_leaves_an_injected_http_client_open() -> None:
@@ -73,7 +73,7 @@ def test_aclose_leaves_an_injected_http_client_open() -> None:
     assert not shared.is_closed
     owned = Dify(api_key="app-test")
     owned.close()
-    assert owned._transport.pool.http.is_closed
+    assert owned._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
     shared.close()
 
 
@@ -82,9 +82,9 @@ def test_a_with_options_sibling_of_an_owned_pool_closes_nothing() -> None:
     dify = Dify(api_key="app-test")
     other = dify.with_options(max_retries=0)
     other.close()
-    assert not dify._transport.pool.http.is_closed
+    assert not dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
     dify.close()
-    assert dify._transport.pool.http.is_closed
+    assert dify._transport.pool.http.is_closed  # pyright: ignore[reportPrivateUsage]
 
 
 def test_with_options_can_replace_the_observers() -> None:

@@ -332,7 +332,7 @@ _UPLOADED = {
     "created_by": "ad313dd6-ef04-4dd1-a5b0-c0f0b9e2e7e4",
     "created_at": "2025-03-06T12:00:00",
 }
-_BLOCKING_RUN = {
+_BLOCKING_RUN: dict[str, object] = {
     "task_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
     "workflow_run_id": "f1e2d3c4-b5a6-7890-abcd-ef0987654321",
     "data": {

@@ -212,7 +212,7 @@ def test_a_stream_interrupted_mid_stream_is_cancelled_with_its_partial_answer() 
     body = Body(HELLO[0], INTERRUPT)
     recorder = Recorder()
     stream = client(streaming(body), recorder).chat.stream(query="Hi", user="u")
-    seen = []
+    seen: list[str] = []
     with pytest.raises(INTERRUPT), stream:
         for event in stream:
             seen.append(event.event)
@@ -316,7 +316,7 @@ def test_an_error_event_ends_the_stream_with_one_error() -> None:
     body = Body(HELLO[0], b'data: {"event": "error", "code": "quota", "message": "no"}\n\n')
     recorder = Recorder()
     stream = client(streaming(body), recorder).chat.stream(query="Hi", user="u")
-    seen = []
+    seen: list[str] = []
     with pytest.raises(DifyStreamError, match="no"):
         for event in stream:
             seen.append(event.event)

@@ -32,8 +32,8 @@ def test_all_lists_every_public_name(module: ModuleType) -> None:
         if not name.startswith("_") and not isinstance(value, ModuleType) and name not in helpers
     }
     assert public <= set(module.__all__)
-    lazy = set(module._WHERE) | (
-        {n for n in module.__all__ if n.endswith("Error")} if module is difykit_core else set()
+    lazy: set[str] = set(module._WHERE) | (
+        {n for n in module.__all__ if n.endswith("Error")} if module is difykit_core else set[str]()
     )
     assert set(module.__all__) == lazy
 
@@ -59,7 +59,7 @@ def _resources(client: object) -> dict[str, type]:
 
 
 def _methods(resource: type) -> dict[str, inspect.Signature]:
-    methods = {}
+    methods: dict[str, inspect.Signature] = {}
     for name in dir(resource):
         if name.startswith("_"):
             continue

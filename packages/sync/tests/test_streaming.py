@@ -293,7 +293,7 @@ def test_a_stream_answered_with_an_html_page_says_what_came_back() -> None:
 
 def test_a_gzip_encoded_stream_is_decoded() -> None:
     """A proxy that compresses the event stream: the events still arrive typed and whole."""
-    end = {"event": "message_end", "task_id": "t", "id": "m", "metadata": {}}
+    end: dict[str, object] = {"event": "message_end", "task_id": "t", "id": "m", "metadata": {}}
     body = gzip.compress(sse({"event": "message", "task_id": "t", "answer": "Hi"}, end))
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -23,8 +23,14 @@ from difykit_core import (
 )
 from loopback import hang, json_answer, serve, stalled_stream
 
-CHAT_OK = {"event": "message", "id": "m1", "message_id": "m1", "answer": "hi", "metadata": {}}
-PAGE_OK = {"limit": 20, "has_more": False, "data": []}
+CHAT_OK: dict[str, object] = {
+    "event": "message",
+    "id": "m1",
+    "message_id": "m1",
+    "answer": "hi",
+    "metadata": {},
+}
+PAGE_OK: dict[str, object] = {"limit": 20, "has_more": False, "data": []}
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
