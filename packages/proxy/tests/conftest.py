@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 import pytest
 from difykit_proxy import create_app, load_settings
-from difykit_proxy._demo import _agent_reply
+from difykit_proxy._demo import _agent_reply  # pyright: ignore[reportPrivateUsage]
 from difykit_proxy._server import serve_in_thread
 from difykit_testing import DifyEmulator, EmulatedApp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -87,7 +87,7 @@ class Stack:
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=key, **options)
 
     @contextlib.contextmanager
-    def proxy(self, **overrides: Any) -> Iterator[str]:
+    def proxy(self, **overrides: Any) -> Generator[str, None, None]:
         """Serve a (new) proxy in front of the emulator; yield its base URL."""
         defaults: dict[str, Any] = {
             "proxy_keys": [KEY, OTHER_KEY],

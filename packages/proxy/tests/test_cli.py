@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _running(args: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
+def _running(args: list[str], cwd: Path) -> Generator[subprocess.Popen[str], None, None]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIFYKIT_PROXY_")}
     process = subprocess.Popen(
         [*COMMAND, *args],

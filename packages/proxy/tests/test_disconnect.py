@@ -45,7 +45,8 @@ def test_stream_disconnect_stops_the_task_with_the_same_user(stack: Stack, model
         user="carol",
     )
     chunks = iter(stream)
-    next(chunks), next(chunks), next(chunks)
+    for _ in range(3):
+        next(chunks)
     task_id = stream.response.headers["x-dify-task-id"]
     stream.close()
     _wait_for(lambda: _stops(stack))
@@ -102,7 +103,8 @@ def test_responses_stream_disconnect_stops_the_task(stack: Stack) -> None:
         model="chat", input="Tell me a long story " * 5, stream=True, user="frank"
     )
     events = iter(stream)
-    next(events), next(events), next(events), next(events)
+    for _ in range(4):
+        next(events)
     stream.close()
     _wait_for(lambda: _stops(stack))
     path, body = _stops(stack)[0]

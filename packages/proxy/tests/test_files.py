@@ -15,7 +15,7 @@ DATA_URL = f"data:image/png;base64,{PNG}"
 
 def _message(*urls: str) -> list[ChatCompletionMessageParam]:
     parts: list[ChatCompletionContentPartParam] = [{"type": "text", "text": "What is this?"}]
-    parts += [{"type": "image_url", "image_url": {"url": url}} for url in urls]
+    parts.extend({"type": "image_url", "image_url": {"url": url}} for url in urls)
     return [{"role": "user", "content": parts}]
 
 

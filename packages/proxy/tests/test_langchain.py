@@ -9,13 +9,15 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 
-def _chat(stack: Stack, model: str, **options: object) -> ChatOpenAI:
+def _chat(stack: Stack, model: str, *, stream_usage: bool | None = None) -> ChatOpenAI:
+    # mypy's pydantic plugin takes these fields by name, pyright only by alias (model, base_url,
+    # api_key): the names are kept, so mypy checks them, and pyright's reportCallIssue is ignored.
     return ChatOpenAI(
-        model_name=model,
-        openai_api_base=stack.base_url,
-        openai_api_key=SecretStr(KEY),
+        model_name=model,  # pyright: ignore[reportCallIssue]
+        openai_api_base=stack.base_url,  # pyright: ignore[reportCallIssue]
+        openai_api_key=SecretStr(KEY),  # pyright: ignore[reportCallIssue]
         max_retries=0,
-        **options,  # type: ignore[arg-type]
+        stream_usage=stream_usage,
     )
 
 

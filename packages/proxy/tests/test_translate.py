@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from difykit_core.errors import (
@@ -44,7 +45,12 @@ from pydantic import JsonValue
 def _at(value: object, *path: str | int) -> Any:
     """Walk into nested JSON (tests read chunks by path)."""
     for step in path:
-        value = value[step]  # type: ignore[index]
+        if isinstance(step, int):
+            assert isinstance(value, list), value
+            value = cast("list[object]", value)[step]
+        else:
+            assert isinstance(value, dict), value
+            value = cast("dict[str, object]", value)[step]
     return value
 
 
@@ -174,8 +180,20 @@ def test_history_keys_differ_by_tenant_app_user_and_messages() -> None:
 # --- events → chunks ------------------------------------------------------------------------------
 
 
-def _translator(**options: object) -> StreamTranslator:
-    return StreamTranslator(completion_id="chatcmpl-1", created=7, model="m", **options)  # type: ignore[arg-type]
+def _translator(
+    *,
+    include_usage: bool = False,
+    workflow_output: str | None = None,
+    tool_parser: Callable[[str], list[ToolCallOut] | None] | None = None,
+) -> StreamTranslator:
+    return StreamTranslator(
+        completion_id="chatcmpl-1",
+        created=7,
+        model="m",
+        include_usage=include_usage,
+        workflow_output=workflow_output,
+        tool_parser=tool_parser,
+    )
 
 
 def _end(prompt: int = 3, completion: int = 2) -> MessageEndEvent:
@@ -193,7 +211,8 @@ def test_chunks_share_id_and_time_and_end_with_stop() -> None:
         chunks += t.feed(MessageEvent(answer=piece))
     chunks += t.feed(_end())
     chunks += t.closing()
-    assert {c["id"] for c in chunks} == {"chatcmpl-1"} and {c["created"] for c in chunks} == {7}
+    assert {_at(c, "id") for c in chunks} == {"chatcmpl-1"}
+    assert {_at(c, "created") for c in chunks} == {7}
     deltas = [_at(c, "choices", 0, "delta") for c in chunks]
     assert deltas == [
         {"role": "assistant", "content": ""},
