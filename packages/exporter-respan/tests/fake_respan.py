@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,10 +74,11 @@ class FakeRespan:
                     return spans
                 self._arrived.wait(left)
 
-    def _take(self, path: str, headers: dict[str, str], body: bytes) -> _Answer:
+    def take(self, path: str, headers: dict[str, str], body: bytes) -> _Answer:
+        """Record one request and pick its answer (the handler calls this)."""
         with self._arrived:
             answer = self._answers.popleft() if self._answers else _Answer(200)
-            spans = json.loads(body) if body else []
+            spans: list[dict[str, object]] = json.loads(body) if body else []
             self.requests.append(Received(path, headers, spans, time.monotonic(), answer.status))
             self._arrived.notify_all()
             return answer
@@ -90,7 +91,7 @@ def _handler(state: FakeRespan) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
-            answer = state._take(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            answer = state.take(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             data = answer.body.encode()
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
@@ -107,7 +108,7 @@ def _handler(state: FakeRespan) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_fake_respan() -> Iterator[FakeRespan]:
+def serve_fake_respan() -> Generator[FakeRespan, None, None]:
     """Serve a :class:`FakeRespan` on 127.0.0.1 (random port); ``.url`` is its ingest URL."""
     state = FakeRespan()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))

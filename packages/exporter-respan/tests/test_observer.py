@@ -9,10 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import cast
 
 import pytest
 from difykit import Dify, DifyKnowledge
 from difykit_core import BadRequestError, CallInfo, DifyStreamError
+from difykit_core.transport import key_fingerprint
 from difykit_exporter_respan import RespanObserver, respan_context
 from difykit_exporter_respan._nodes import span_id
 from difykit_testing import DifyEmulator
@@ -44,10 +46,10 @@ def _seconds(iso: object) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def _meta(span: dict[str, object]) -> dict[str, str]:
+def _meta(span: dict[str, object]) -> dict[str, object]:
     meta = span["metadata"]
     assert isinstance(meta, dict)
-    return meta
+    return cast("dict[str, object]", meta)  # a JSON object: its keys are strings
 
 
 def test_blocking_chat_is_one_log_with_usage_cost_ids_and_headers(
@@ -102,7 +104,7 @@ def test_blocking_chat_is_one_log_with_usage_cost_ids_and_headers(
     assert meta["dify.total_price"] == str(usage.total_price)
     assert meta["dify.currency"] == "USD"
     assert meta["dify.latency_server"] == str(usage.latency)
-    assert meta["dify.app_key"] == dify._transport.config.app.key_fingerprint
+    assert meta["dify.app_key"] == key_fingerprint(app.api_key)
     assert app.api_key not in str(root)
     [request] = respan.requests
     assert request.path == "/api/v1/traces/ingest"
@@ -142,7 +144,9 @@ def test_streaming_chat_is_one_log_with_time_to_first_token(
     meta = _meta(root)
     assert meta["dify.events"] == "9"
     assert meta["dify.message_id"] == message.message_id
-    assert float(meta["dify.time_to_first_event"]) == pytest.approx(ttft, abs=1e-5)
+    first_event = meta["dify.time_to_first_event"]
+    assert isinstance(first_event, str)
+    assert float(first_event) == pytest.approx(ttft, abs=1e-5)
 
 
 def test_streaming_chatflow_nodes_become_a_span_tree_with_loop_nesting(

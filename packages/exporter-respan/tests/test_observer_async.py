@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 import pytest
 from difykit_async import AsyncDify, AsyncDifyKnowledge
@@ -42,10 +43,10 @@ async def _sent(observer: RespanObserver, respan: FakeRespan) -> list[dict[str, 
     return respan.accepted
 
 
-def _meta(span: dict[str, object]) -> dict[str, str]:
+def _meta(span: dict[str, object]) -> dict[str, object]:
     meta = span["metadata"]
     assert isinstance(meta, dict)
-    return meta
+    return cast("dict[str, object]", meta)  # a JSON object: its keys are strings
 
 
 async def test_blocking_chat_is_one_log(
@@ -223,7 +224,8 @@ async def test_stream_closed_early_and_task_cancelled_are_marked_cancelled(
         assert span["status_code"] == 499
         assert _meta(span)["dify.cancelled"] == "true"
         output = span["output"]
-        assert isinstance(output, dict) and str(output["content"]).startswith("one ")
+        assert isinstance(output, dict)
+        assert str(cast("dict[str, object]", output)["content"]).startswith("one ")
 
 
 async def test_disable_log_and_context_per_task(

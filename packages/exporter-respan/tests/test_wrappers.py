@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from dify_client import AsyncClient, Client, models  # type: ignore[import-untyped]  # no py.typed
 from difykit import Dify, DifyKnowledge
 from difykit_async import AsyncDify
+from difykit_core.transport import ClientConfig
 from difykit_exporter_respan import (
     RespanAsyncDifyClient,
     RespanDifyClient,
@@ -28,7 +29,9 @@ from fake_respan import FakeRespan
 with warnings.catch_warnings():  # respan-sdk 2.9 trips a pydantic deprecation on import
     warnings.simplefilter("ignore", DeprecationWarning)
     from respan_sdk.respan_types import RespanLogParams  # type: ignore[import-untyped]
-    from respan_sdk.respan_types import RespanParams as SdkRespanParams
+    from respan_sdk.respan_types import (  # pyright: ignore[reportMissingTypeStubs]
+        RespanParams as SdkRespanParams,  # pyright: ignore[reportDeprecated]  # the earlier API
+    )
 
 DIFY_KEY = "your-dify-api-key"
 
@@ -56,10 +59,20 @@ def _respan_env(respan: FakeRespan, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RESPAN_ENDPOINT", respan.url)
 
 
-def _meta(span: dict[str, object]) -> dict[str, str]:
+def _meta(span: dict[str, object]) -> dict[str, object]:
     meta = span["metadata"]
     assert isinstance(meta, dict)
-    return meta
+    return cast("dict[str, object]", meta)  # a JSON object: its keys are strings
+
+
+def _config(client: Dify | AsyncDify) -> ClientConfig:
+    """The client's resolved configuration (white-box: its transport is private)."""
+    return client._transport.config  # pyright: ignore[reportPrivateUsage]
+
+
+def _http(client: Dify | AsyncDify) -> object:
+    """The httpx client under the client's pool (white-box: its transport is private)."""
+    return client._transport.pool.http  # pyright: ignore[reportPrivateUsage]
 
 
 def test_the_earlier_usage_runs_with_only_the_import_changed(
@@ -179,7 +192,7 @@ def test_wrapped_difykit_client_keeps_its_surface_options_and_observers(
     assert isinstance(client, Dify)
     assert client.observers == (other, client.respan)
     assert original.observers == (other,)
-    assert client._transport.config.retry.max_retries == 1
+    assert _config(client).retry.max_retries == 1
     client.chat.send(query="typed", user="u5")
     conversations = client.conversations.list(user="u5")
     assert len(conversations.data) == 1
@@ -210,10 +223,10 @@ def test_siblings_share_the_pool_and_keep_the_respan_observer(
     assert sibling.respan is replaced.respan is client.respan
     assert sibling.observers == (client.respan,)
     assert replaced.observers == (other, client.respan)
-    assert sibling._transport.pool.http is client._transport.pool.http
-    assert replaced._transport.pool.http is client._transport.pool.http
-    assert sibling._transport.config.retry.max_retries == 0
-    assert sibling._transport.config.retry.max_retry_after == 5.0
+    assert _http(sibling) is _http(client)
+    assert _http(replaced) is _http(client)
+    assert _config(sibling).retry.max_retries == 0
+    assert _config(sibling).retry.max_retry_after == 5.0
     with pytest.raises(TypeError):
         client.with_options(timeoutt=3)  # type: ignore[call-arg]  # options are typed, not **Any
     replaced.chat.send(query="Hi", user="u7")
@@ -282,12 +295,12 @@ def test_async_siblings_share_the_pool_and_the_respan_observer(
         original = AsyncDify(api_key=chat_app, base_url=dify_url, max_retries=1, observers=[other])
         client = create_async_client(client=original, api_key="rk")
         assert client.observers == (other, client.respan)
-        assert client._transport.config.retry.max_retries == 1
+        assert _config(client).retry.max_retries == 1
         sibling = client.with_options(timeout=30)
         assert type(sibling) is RespanAsyncDifyClient
         assert sibling.respan is client.respan
         assert sibling.observers == (other, client.respan)
-        assert sibling._transport.pool.http is original._transport.pool.http
+        assert _http(sibling) is _http(original)
         reply = await sibling.chat.send(query="Hi", user="u8")
         assert reply.answer == "Echo: Hi"
         assert await client.respan.aflush(5)
