@@ -34,24 +34,22 @@ from difykit import (
     ServerError,
 )
 
-# The names users import from difykit.types. Pyright does not follow the module's
-# ``__all__ += _types.__all__`` (``_types`` is ``from difykit_core import types``), so it
-# calls each name private; mypy and the runtime see them. An ignore left unneeded once the
-# module spells it ``import difykit_core.types as _types`` is reported, so they go then.
+# The names users import from difykit.types (imported from there on purpose: pyright,
+# mypy and the runtime must all see the module's re-exports).
 from difykit.types import (
-    AgentThoughtEvent,  # pyright: ignore[reportPrivateImportUsage]
-    DocumentMetadataUpdate,  # pyright: ignore[reportPrivateImportUsage]
-    HumanInputRequiredEvent,  # pyright: ignore[reportPrivateImportUsage]
-    MessageEvent,  # pyright: ignore[reportPrivateImportUsage]
-    MetadataCondition,  # pyright: ignore[reportPrivateImportUsage]
-    MetadataFilter,  # pyright: ignore[reportPrivateImportUsage]
-    MetadataValue,  # pyright: ignore[reportPrivateImportUsage]
-    ProcessRule,  # pyright: ignore[reportPrivateImportUsage]
-    ProcessRules,  # pyright: ignore[reportPrivateImportUsage]
-    RetrievalModel,  # pyright: ignore[reportPrivateImportUsage]
-    Segmentation,  # pyright: ignore[reportPrivateImportUsage]
-    TextChunkEvent,  # pyright: ignore[reportPrivateImportUsage]
-    WorkflowFinishedEvent,  # pyright: ignore[reportPrivateImportUsage]
+    AgentThoughtEvent,
+    DocumentMetadataUpdate,
+    HumanInputRequiredEvent,
+    MessageEvent,
+    MetadataCondition,
+    MetadataFilter,
+    MetadataValue,
+    ProcessRule,
+    ProcessRules,
+    RetrievalModel,
+    Segmentation,
+    TextChunkEvent,
+    WorkflowFinishedEvent,
 )
 from difykit_core.models.events import AgentMessageEvent, BaseEvent
 from difykit_testing import DifyEmulator, EmulatedApp, InputVariable

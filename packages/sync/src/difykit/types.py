@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from difykit_core import types as _types
+import difykit_core.types as _types
 
 # Star import on purpose: this module mirrors whatever the installed core's ``types`` lists in
 # its ``__all__`` (any core in the declared range), so its names are not repeated here.
