@@ -2,8 +2,8 @@
 
 Sessions: ``tests`` (per package, each in an env holding only that package and its declared
 dependencies, so an undeclared sibling import fails), ``lint`` (ruff, and the sync twin that
-``scripts/unasync.py`` generates is current), ``typecheck`` (mypy --strict on src and tests,
-pyright strict on src, per package, and pyright's ``--verifytypes`` score of the public API),
+``scripts/unasync.py`` generates is current), ``typecheck`` (mypy --strict and pyright strict
+on src and tests, per package, and pyright's ``--verifytypes`` score of the public API),
 ``docs`` (mypy on README
 code blocks and examples/; the blocks also run, in the difykit-testing tests),
 ``build`` (``uv build --no-sources``, the LICENSE and metadata of each wheel and sdist checked,
@@ -125,7 +125,8 @@ def typecheck(session: nox.Session, package: str) -> None:
 
 
 def _pyright_strict(session: nox.Session, package: str) -> None:
-    """basedpyright in strict mode on the package's ``src`` (STYLE §8), in the session's venv."""
+    """basedpyright in strict mode on the package's ``src`` and ``tests`` (STYLE §8), in the
+    session's venv (the tests folder is on the path, as pytest's ``pythonpath`` puts it)."""
     session.install("basedpyright>=1.20")
     config = Path(session.create_tmp()) / "pyrightconfig.json"
     config.write_text(
@@ -134,7 +135,11 @@ def _pyright_strict(session: nox.Session, package: str) -> None:
                 "typeCheckingMode": "strict",
                 "reportUnnecessaryTypeIgnoreComment": True,
                 "pythonVersion": "3.10",
-                "include": [str(Path(f"packages/{package}/src").resolve())],
+                "include": [
+                    str(Path(f"packages/{package}/src").resolve()),
+                    str(Path(f"packages/{package}/tests").resolve()),
+                ],
+                "extraPaths": [str(Path(f"packages/{package}/tests").resolve())],
             }
         )
     )
