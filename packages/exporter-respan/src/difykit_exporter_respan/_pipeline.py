@@ -14,7 +14,6 @@ starts afresh) and the process exit flushes what is queued.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import random
@@ -25,6 +24,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from pydantic_core import to_json
 
 from ._exporter import ExportResult, HttpIngestExporter, SpanExporter
 from ._stats import ExporterStats
@@ -257,7 +258,7 @@ class Pipeline:
                 if hooked is None:
                     self._counters.spans_dropped_by_hook += 1
                     continue
-                out.append(json.dumps(hooked, default=str, ensure_ascii=False).encode())
+                out.append(to_json(hooked, fallback=str))  # compact UTF-8 JSON, in Rust
         return out
 
     def _sampled(self, root: dict[str, object], record: CallRecord) -> bool:
