@@ -78,10 +78,17 @@ class FakeRespan:
         """Record one request and pick its answer (the handler calls this)."""
         with self._arrived:
             answer = self._answers.popleft() if self._answers else _Answer(200)
-            spans: list[dict[str, object]] = json.loads(body) if body else []
+            spans: list[dict[str, object]] = (
+                json.loads(body, parse_constant=_strict) if body else []
+            )
             self.requests.append(Received(path, headers, spans, time.monotonic(), answer.status))
             self._arrived.notify_all()
             return answer
+
+
+def _strict(constant: str) -> object:
+    """Refuse ``NaN`` and ``Infinity``: they are not JSON, and Respan's ingest would reject them."""
+    raise ValueError(f"not JSON: {constant}")
 
 
 def _handler(state: FakeRespan) -> type[BaseHTTPRequestHandler]:

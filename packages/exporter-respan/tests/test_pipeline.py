@@ -298,6 +298,24 @@ def test_before_send_runs_in_the_worker_and_may_change_or_drop(respan: FakeRespa
     assert observer.stats().spans_dropped_by_hook == 1
 
 
+def test_nan_and_objects_from_a_hook_are_sent_as_valid_json(respan: FakeRespan) -> None:
+    """A hook adding NaN, infinity or an object that is not JSON still sends strict JSON:
+    null for the numbers, the object's ``str``."""
+
+    class Tag:
+        def __str__(self) -> str:
+            return "tag-1"
+
+    def hook(span: dict[str, object]) -> dict[str, object]:
+        return {**span, "metadata": {"score": float("nan"), "top": float("inf"), "tag": Tag()}}
+
+    observer = _observer(respan.url, before_send=hook)
+    _hand_over(observer, 1)
+    assert observer.shutdown(5)
+    [span] = respan.accepted
+    assert span["metadata"] == {"score": None, "top": None, "tag": "tag-1"}
+
+
 def test_content_can_be_left_out_and_secrets_are_redacted(respan: FakeRespan) -> None:
     """``include_content=False`` sends no input/output; by default credential values in
     inputs are replaced and long text is capped."""

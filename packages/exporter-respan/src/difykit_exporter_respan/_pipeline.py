@@ -258,7 +258,8 @@ class Pipeline:
                 if hooked is None:
                     self._counters.spans_dropped_by_hook += 1
                     continue
-                out.append(to_json(hooked, fallback=str))  # compact UTF-8 JSON, in Rust
+                # Compact UTF-8 JSON, in Rust; NaN and infinity (which JSON lacks) as null.
+                out.append(to_json(hooked, fallback=str, inf_nan_mode="null"))
         return out
 
     def _sampled(self, root: dict[str, object], record: CallRecord) -> bool:
