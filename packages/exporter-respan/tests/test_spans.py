@@ -249,31 +249,41 @@ def test_completion_input_is_its_inputs_with_the_query() -> None:
     assert root["output"] == "Bonjour"
 
 
-def test_clean_is_jsonable_then_redact_then_cap_in_one_pass() -> None:
-    """The one-pass content walk gives what the three passes it replaces gave, case by case."""
+def test_clean_makes_json_data_redacts_and_caps_in_one_walk() -> None:
+    """Models dumped, decimals and objects as strings, tuples as lists, keys as strings,
+    credential values (non-empty ones) redacted at any depth, long strings cut."""
     from decimal import Decimal
 
     from difykit_core.models.common import Usage
-    from difykit_exporter_respan._content import cap, clean, jsonable, redact
+    from difykit_exporter_respan._content import REDACTED, clean
 
-    values: list[object] = [
-        None,
-        "short",
-        "x" * 50,
-        3,
-        2.5,
-        True,
-        Decimal("0.0012"),
-        ("a", "tuple", {"api_key": "sk-1"}),
-        {"query": "hi", "api_key": "sk-secret", "token": "", "prompt_tokens": 7},
-        {"nested": [{"Authorization": "Bearer x", "text": "y" * 40}], 1: "int key"},
-        {"usage": Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3)},
-        {"password": {"inner": "kept?"}, "cookie": []},
-        object,
-    ]
-    for value in values:
-        for secrets in (True, False):
-            expected = jsonable(value)
-            if secrets:
-                expected = redact(expected)
-            assert clean(value, 20, secrets=secrets) == cap(expected, 20), value
+    cut = "x" * 20 + "…[truncated 30 chars]"
+    value: dict[object, object] = {
+        "query": "x" * 50,
+        "api_key": "sk-secret",
+        "token": "",
+        "prompt_tokens": 7,
+        "price": Decimal("0.0012"),
+        "pair": ("a", {"Authorization": "Bearer x"}),
+        "usage": Usage(prompt_tokens=1, completion_tokens=2, total_tokens=3),
+        "password": {"inner": "kept?"},
+        "cookie": [],
+        1: object,
+    }
+    assert clean(value, 20) == {
+        "query": cut,
+        "api_key": REDACTED,
+        "token": "",
+        "prompt_tokens": 7,
+        "price": "0.0012",
+        "pair": ["a", {"Authorization": REDACTED}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+        "password": REDACTED,
+        "cookie": [],
+        "1": "<class 'object'>",
+    }
+    kept = clean(value, 20, secrets=False)
+    assert isinstance(kept, dict)
+    assert kept["api_key"] == "sk-secret"
+    assert kept["password"] == {"inner": "kept?"}
+    assert (clean(None, 5), clean(2.5, 5), clean(True, 5)) == (None, 2.5, True)

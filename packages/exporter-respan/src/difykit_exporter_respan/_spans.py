@@ -7,6 +7,7 @@ when in USD), latency, time to first token and tokens per second.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -18,7 +19,7 @@ from difykit_core.models.events import WorkflowStartedEvent
 from difykit_core.models.messages import ChatMessage, CompletionMessage
 from difykit_core.models.workflow import WorkflowRun
 
-from ._content import clean, jsonable
+from ._content import clean
 from ._context import CONTEXT_KEY
 from ._nodes import GraphSummary, build_children, span_id, usd
 
@@ -158,8 +159,8 @@ def build_spans(record: CallRecord, settings: ExporterSettings) -> list[dict[str
         merged: dict[object, object] = (
             {**cast("Mapping[object, object]", existing)} if isinstance(existing, Mapping) else {}
         )
-        added = jsonable(cast("Mapping[object, object]", properties))
-        merged.update(cast("Mapping[object, object]", added))  # jsonable: a mapping gives a dict
+        added = clean(cast("Mapping[object, object]", properties), sys.maxsize, secrets=False)
+        merged.update(cast("Mapping[object, object]", added))  # a mapping gives a dict
         root["properties"] = merged
     if isinstance(params.get("sample"), bool):
         root["_sample"] = params["sample"]
